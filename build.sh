@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# UringScheduler build entry point. Needs only the .NET 10 SDK; restores packages itself.
+#   ./build.sh [build]        Release build of the whole solution
+#   ./build.sh test           Release build, then every test project; prints the totals
+#   ./build.sh bench [args]   runs uring-bench (src/UringScheduler.Bench) with the given arguments
+#   ./build.sh clean          removes build output
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1
+export DOTNET_NOLOGO=1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+cmd="${1:-build}"
+[ $# -gt 0 ] && shift
+
+build() {
+    dotnet build UringScheduler.sln -c Release -nologo -clp:NoSummary -v:minimal "$@"
+}
+
+case "$cmd" in
+    build)
+        build "$@"
+        ;;
+    test)
+        build
+        mkdir -p artifacts/test
+        log="artifacts/test/test-output.txt"
+        set +e
+        dotnet test UringScheduler.sln -c Release --no-build -nologo \
+            --logger "console;verbosity=normal" --results-directory artifacts/test "$@" 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        # One closing line with the totals over every test project.
+        count() { { grep -Eo "^ +$1: +[0-9]+" "$log" || true; } | awk '{s+=$2} END {print s+0}'; }
+        passed=$(count Passed)
+        failed=$(count Failed)
+        skipped=$(count Skipped)
+        echo
+        echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+        if [ "$rc" -eq 0 ] && [ "$passed" -eq 0 ]; then
+            echo "no test ran" >&2
+            exit 1
+        fi
+        exit "$rc"
+        ;;
+    bench)
+        proj="src/UringScheduler.Bench/UringScheduler.Bench.csproj"
+        if [ ! -f "$proj" ]; then
+            echo "uring-bench does not exist yet ($proj)" >&2
+            exit 1
+        fi
+        dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
+        exec dotnet "src/UringScheduler.Bench/bin/Release/net10.0/uring-bench.dll" "$@"
+        ;;
+    clean)
+        dotnet clean UringScheduler.sln -c Release -nologo -v:quiet >/dev/null 2>&1 || true
+        find src test samples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+        rm -rf artifacts
+        ;;
+    *)
+        echo "usage: ./build.sh [build|test|bench [args]|clean]" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,79 @@
+using System.Runtime.InteropServices;
+
+namespace UringScheduler.Native;
+
+// Calls that Mono.Posix does not cover (eventfd, CPU affinity) or that sit on a hot path (the eventfd write that wakes
+// a worker), where a direct import is cheaper than Mono.Posix's marshalling layer.
+internal static unsafe partial class Interop
+{
+    internal static partial class Libc
+    {
+        internal const int EFD_CLOEXEC = 0x80000;
+        internal const int EFD_NONBLOCK = 0x800;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "eventfd", SetLastError = true)]
+        internal static partial int EventFd(uint initval, int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "read", SetLastError = true)]
+        internal static partial nint Read(int fd, void* buffer, nuint count);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "write", SetLastError = true)]
+        internal static partial nint Write(int fd, void* buffer, nuint count);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "close", SetLastError = true)]
+        internal static partial int Close(int fd);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "sched_getaffinity", SetLastError = true)]
+        internal static partial int SchedGetAffinity(int pid, nuint cpuSetSize, byte* mask);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "sched_setaffinity", SetLastError = true)]
+        internal static partial int SchedSetAffinity(int pid, nuint cpuSetSize, byte* mask);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "gettid")]
+        internal static partial int GetTid();
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "pread", SetLastError = true)]
+        internal static partial nint PRead(int fd, void* buffer, nuint count, long offset);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "pwrite", SetLastError = true)]
+        internal static partial nint PWrite(int fd, void* buffer, nuint count, long offset);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "preadv", SetLastError = true)]
+        internal static partial nint PReadV(int fd, IoUring.IoVec* iov, int iovcnt, long offset);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "pwritev", SetLastError = true)]
+        internal static partial nint PWriteV(int fd, IoUring.IoVec* iov, int iovcnt, long offset);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "readv", SetLastError = true)]
+        internal static partial nint ReadV(int fd, IoUring.IoVec* iov, int iovcnt);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "writev", SetLastError = true)]
+        internal static partial nint WriteV(int fd, IoUring.IoVec* iov, int iovcnt);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "fsync", SetLastError = true)]
+        internal static partial int FSync(int fd);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "fdatasync", SetLastError = true)]
+        internal static partial int FDataSync(int fd);
+
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct PollFd
+        {
+            public int Fd;
+            public short Events;
+            public short REvents;
+        }
+
+        internal const short POLLIN = 0x001;
+        internal const short POLLOUT = 0x004;
+        internal const short POLLERR = 0x008;
+        internal const short POLLHUP = 0x010;
+        internal const short POLLNVAL = 0x020;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "poll", SetLastError = true)]
+        internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "lseek", SetLastError = true)]
+        internal static partial long LSeek(int fd, long offset, int whence);
+    }
+}
