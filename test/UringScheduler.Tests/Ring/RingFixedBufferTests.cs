@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using UringScheduler.Native;
 using UringScheduler.Ring;
 using static UringScheduler.Native.Interop.IoUring;
@@ -14,7 +15,7 @@ public unsafe class RingFixedBufferTests
     [Test]
     public void RegisteredAlignedBuffer_WriteFixedThenReadFixed_RoundTrips()
     {
-        using var file = RingTestHelpers.CreateTempFile();
+        using SafeFileHandle file = RingTestHelpers.CreateTempFile();
         int fd = RingTestHelpers.Fd(file);
         byte* memory = (byte*)NativeMemory.AlignedAlloc(2 * PageSize, PageSize);
         try

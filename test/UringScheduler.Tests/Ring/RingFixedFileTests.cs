@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using UringScheduler.Native;
 using UringScheduler.Ring;
 using static UringScheduler.Native.Interop.IoUring;
@@ -11,7 +12,7 @@ public unsafe class RingFixedFileTests
     [Test]
     public void SparseTable_UpdateFiles_ReadThroughFixedSlot()
     {
-        using var file = RingTestHelpers.CreateTempFile();
+        using SafeFileHandle file = RingTestHelpers.CreateTempFile();
         byte[] data = RingTestHelpers.Pattern(512, seed: 11);
         RandomAccess.Write(file, data, 0);
         using var ring = Ring.Create(8);
@@ -48,8 +49,8 @@ public unsafe class RingFixedFileTests
     [Test]
     public void RegisterFiles_DenseTable_SlotsMapToFds()
     {
-        using var a = RingTestHelpers.CreateTempFile();
-        using var b = RingTestHelpers.CreateTempFile();
+        using SafeFileHandle a = RingTestHelpers.CreateTempFile();
+        using SafeFileHandle b = RingTestHelpers.CreateTempFile();
         RandomAccess.Write(a, "aaaa"u8, 0);
         RandomAccess.Write(b, "bbbb"u8, 0);
         using var ring = Ring.Create(8);

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using UringScheduler.Ring;
 using static UringScheduler.Native.Interop.IoUring;
 
@@ -11,7 +12,7 @@ public unsafe class RingFsyncTests
     [TestCase(true)]
     public void Fsync_AfterWrite_Succeeds(bool dataOnly)
     {
-        using var file = RingTestHelpers.CreateTempFile();
+        using SafeFileHandle file = RingTestHelpers.CreateTempFile();
         int fd = RingTestHelpers.Fd(file);
         RandomAccess.Write(file, RingTestHelpers.Pattern(8192, seed: 5), 0);
         using var ring = Ring.Create(8);

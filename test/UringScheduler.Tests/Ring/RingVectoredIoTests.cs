@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using UringScheduler.Ring;
 using static UringScheduler.Native.Interop.IoUring;
 
@@ -10,7 +11,7 @@ public unsafe class RingVectoredIoTests
     [Test]
     public void Writev_ThenReadv_SeveralIovecs_RoundTripContent()
     {
-        using var file = RingTestHelpers.CreateTempFile();
+        using SafeFileHandle file = RingTestHelpers.CreateTempFile();
         int fd = RingTestHelpers.Fd(file);
         using var ring = Ring.Create(8);
 
