@@ -35,14 +35,14 @@ public sealed class UringRuntimeOptions
     public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Slots in each ring's registered-file table (sparse). A <see cref="UringFile"/> takes one slot per worker that
+    /// Slots in each ring's registered-file table (sparse). A <c>UringFile</c> takes one slot per worker that
     /// uses it, so its operations go out with <c>IOSQE_FIXED_FILE</c> and skip the kernel's per-operation file lookup.
     /// Default 1024; 0 disables registered files. Capped by RLIMIT_NOFILE.
     /// </summary>
     public int RegisteredFileSlots { get; set; } = 1024;
 
     /// <summary>
-    /// Buffers in the runtime's registered buffer pool (<see cref="UringRuntime.Buffers"/>), registered in every ring for
+    /// Buffers in the runtime's registered buffer pool (<c>UringRuntime.Buffers</c>), registered in every ring for
     /// <c>READ_FIXED</c>/<c>WRITE_FIXED</c>. Default 0: no pool. The pool's memory is locked by the kernel and counts
     /// against RLIMIT_MEMLOCK once per ring (unless the process has CAP_IPC_LOCK).
     /// </summary>
