@@ -60,6 +60,11 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             throw new UringUnavailableException(unavailable.Message, unavailable);
         }
 
+        if (_options.RegisteredBufferCount > 0)
+        {
+            Buffers = new UringBufferPool(_options.RegisteredBufferCount, _options.RegisteredBufferSize);
+        }
+
         int[] cpus = CpuAffinity.GetAllowedCpus();
         try
         {
@@ -93,6 +98,12 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
 
     /// <summary>The backend in use: <see cref="UringBackend.IoUring"/> or <see cref="UringBackend.Fallback"/>, never Auto.</summary>
     public UringBackend ActiveBackend { get; }
+
+    /// <summary>
+    /// The registered buffer pool (<see cref="UringRuntimeOptions.RegisteredBufferCount"/> buffers), or null when the
+    /// options asked for none. Reads and writes into its buffers use <c>READ_FIXED</c>/<c>WRITE_FIXED</c>.
+    /// </summary>
+    public UringBufferPool? Buffers { get; }
 
     /// <summary>The workers, indexed by <see cref="UringWorker.Id"/>.</summary>
     public IReadOnlyList<UringWorker> Workers => _workers;
@@ -192,6 +203,13 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
         }
 
         _fallbackPool?.Dispose();
+
+        // Every ring that registered the pool is closed now. Buffers still rented keep the memory alive (leaked rather
+        // than freed under a caller that still holds one).
+        if (Buffers is not null && Buffers.Available == Buffers.Count)
+        {
+            Buffers.Free();
+        }
 
         long operations = 0, canceled = 0, enters = 0, wakeups = 0;
         foreach (UringWorker worker in _workers)

@@ -24,9 +24,17 @@ public sealed partial class UringWorker
     private readonly Stack<IoOperation> _pool = new();
     private long _operationsCompleted;
     private long _canceledAtShutdown;
+    private long _fixedBufferOperations;
+    private long _fixedFileOperations;
 
     /// <summary>Operations completed by this worker since it started.</summary>
     internal long OperationsCompleted => Volatile.Read(ref _operationsCompleted);
+
+    /// <summary>Operations that went out with READ_FIXED/WRITE_FIXED (a registered pool buffer).</summary>
+    internal long FixedBufferOperations => Volatile.Read(ref _fixedBufferOperations);
+
+    /// <summary>Operations that named their file by registered slot (IOSQE_FIXED_FILE).</summary>
+    internal long FixedFileOperations => Volatile.Read(ref _fixedFileOperations);
 
     /// <summary>Operations cancelled because the runtime shut down.</summary>
     internal long CanceledAtShutdown => Volatile.Read(ref _canceledAtShutdown);
@@ -104,6 +112,16 @@ public sealed partial class UringWorker
     internal void CompleteOperation(IoOperation op)
     {
         _operationsCompleted++;
+        if (op.Kind is IoOpKind.ReadFixed or IoOpKind.WriteFixed)
+        {
+            _fixedBufferOperations++;
+        }
+
+        if (op.FixedFile >= 0)
+        {
+            _fixedFileOperations++;
+        }
+
         if (op.ShutdownCancel)
         {
             _canceledAtShutdown++;

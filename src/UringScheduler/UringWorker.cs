@@ -45,7 +45,7 @@ public sealed partial class UringWorker
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
         _engine = fallbackPool is null
-            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers)
+            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers)
             : new FallbackEngine(this, _slab, fallbackPool);
     }
 
@@ -67,6 +67,9 @@ public sealed partial class UringWorker
     internal bool IsCurrentThread => t_current == this;
 
     internal IoEngine Engine => _engine;
+
+    /// <summary>Whether this worker's ring has the runtime's buffer pool registered (so fixed-buffer opcodes apply).</summary>
+    internal bool FixedBuffersRegistered => _engine is RingEngine { BuffersRegistered: true };
 
     internal ILogger Logger => _logger;
 

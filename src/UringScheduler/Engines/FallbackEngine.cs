@@ -17,6 +17,7 @@ internal sealed unsafe class FallbackEngine : IoEngine
     private readonly ConcurrentQueue<IoOperation> _completed = new();
     private readonly Queue<IoOperation> _local = new();
     private readonly PriorityQueue<IoOperation, long> _timers = new();
+    private readonly PriorityQueue<(IoOperation Op, ulong UserData), long> _operationTimeouts = new();
     private int _eventFd = -1;
     private long _wakeWrites;
 
@@ -33,7 +34,9 @@ internal sealed unsafe class FallbackEngine : IoEngine
 
     public override bool HasCompletionsReady => _local.Count > 0 || !_completed.IsEmpty || TimerDue();
 
-    private bool TimerDue() => _timers.TryPeek(out _, out long deadline) && deadline <= System.Diagnostics.Stopwatch.GetTimestamp();
+    private bool TimerDue() =>
+        (_timers.TryPeek(out _, out long deadline) && deadline <= System.Diagnostics.Stopwatch.GetTimestamp()) ||
+        (_operationTimeouts.TryPeek(out _, out long timeout) && timeout <= System.Diagnostics.Stopwatch.GetTimestamp());
 
     public override void Initialize()
     {
@@ -59,6 +62,11 @@ internal sealed unsafe class FallbackEngine : IoEngine
                 _timers.Enqueue(op, deadline);
                 break;
             default:
+                if (op.LinkTimeoutNs > 0 && !op.TimedOut)
+                {
+                    _operationTimeouts.Enqueue((op, op.UserData), System.Diagnostics.Stopwatch.GetTimestamp() + TicksFromNanoseconds(op.LinkTimeoutNs));
+                }
+
                 _pool.Enqueue(op);
                 break;
         }
@@ -114,6 +122,23 @@ internal sealed unsafe class FallbackEngine : IoEngine
             }
         }
 
+        // Linked timeouts: cancel what is still in flight when its time is up (a stale entry names a finished
+        // incarnation and is skipped).
+        if (_operationTimeouts.Count > 0)
+        {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            while (_operationTimeouts.TryPeek(out (IoOperation Op, ulong UserData) entry, out long deadline) && deadline <= now)
+            {
+                _operationTimeouts.Dequeue();
+                if (ReferenceEquals(_slab.Find(entry.UserData), entry.Op) && !entry.Op.CancelSubmitted)
+                {
+                    entry.Op.TimedOut = true;
+                    entry.Op.CancelSubmitted = true;
+                    FallbackIoPool.Cancel(entry.Op);
+                }
+            }
+        }
+
         while (_local.TryDequeue(out IoOperation? op))
         {
             Finish(op);
@@ -149,7 +174,18 @@ internal sealed unsafe class FallbackEngine : IoEngine
             return;
         }
 
-        if (_timers.TryPeek(out _, out long deadline))
+        long deadline = long.MaxValue;
+        if (_timers.TryPeek(out _, out long timerDeadline))
+        {
+            deadline = timerDeadline;
+        }
+
+        if (_operationTimeouts.TryPeek(out _, out long timeoutDeadline))
+        {
+            deadline = Math.Min(deadline, timeoutDeadline);
+        }
+
+        if (deadline != long.MaxValue)
         {
             long untilTimer = Math.Max(0, (long)((deadline - System.Diagnostics.Stopwatch.GetTimestamp()) * (1_000_000_000.0 / System.Diagnostics.Stopwatch.Frequency)));
             timeoutNanoseconds = timeoutNanoseconds < 0 ? untilTimer : Math.Min(timeoutNanoseconds, untilTimer);
@@ -184,9 +220,9 @@ internal sealed unsafe class FallbackEngine : IoEngine
         }
     }
 
-    private static unsafe long TicksFromTimespec(IoOperation op)
-    {
-        long ns = (op.Timespec->Sec * 1_000_000_000) + op.Timespec->Nsec;
-        return (long)(ns * (System.Diagnostics.Stopwatch.Frequency / 1_000_000_000.0));
-    }
+    private static unsafe long TicksFromTimespec(IoOperation op) =>
+        TicksFromNanoseconds((op.Timespec->Sec * 1_000_000_000) + op.Timespec->Nsec);
+
+    private static long TicksFromNanoseconds(long nanoseconds) =>
+        (long)(nanoseconds * (System.Diagnostics.Stopwatch.Frequency / 1_000_000_000.0));
 }

@@ -45,6 +45,14 @@ internal abstract class IoEngine : IDisposable
     /// <summary>Prepares the engine to stop: called once the last operation has completed. Returns when the kernel owns nothing of the engine's.</summary>
     public abstract void Quiesce();
 
+    /// <summary>Puts <paramref name="fd"/> into a free slot of the registered-file table; -1 when there is none (or no table).</summary>
+    public virtual int TryRegisterFile(int fd) => -1;
+
+    /// <summary>Empties a slot that <see cref="TryRegisterFile"/> filled, once nothing in flight names it.</summary>
+    public virtual void UnregisterFile(int slot)
+    {
+    }
+
     /// <summary>A description of what the engine obtained, for the start-up log.</summary>
     public abstract string Describe();
 

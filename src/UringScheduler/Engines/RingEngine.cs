@@ -16,6 +16,7 @@ internal sealed unsafe class RingEngine : IoEngine
 {
     private const ulong WakeUserData = OperationSlab.InternalBit | 1;
     private const ulong CancelUserData = OperationSlab.InternalBit | 2;
+    private const ulong LinkTimeoutUserData = OperationSlab.InternalBit | 3;
 
     private readonly uint _entries;
     private readonly RingSetupRung _highestRung;
@@ -31,14 +32,27 @@ internal sealed unsafe class RingEngine : IoEngine
     private bool _deferTaskRun;
     private bool _taskRunFlag;
 
-    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun)
+    private readonly int _fileSlotsWanted;
+    private readonly UringBufferPool? _buffers;
+    private int[] _freeFileSlots = [];
+    private int _freeFileSlotCount;
+
+    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun)
         : base(worker)
     {
         _slab = slab;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
+        _fileSlotsWanted = fileSlots;
+        _buffers = buffers;
         _highestRung = highestRung;
     }
+
+    /// <summary>Slots in this ring's registered-file table (0 when none could be registered).</summary>
+    public int FileSlots { get; private set; }
+
+    /// <summary>Whether the runtime's buffer pool is registered in this ring.</summary>
+    public bool BuffersRegistered { get; private set; }
 
     internal IoRing Ring => _ring!;
 
@@ -77,7 +91,95 @@ internal sealed unsafe class RingEngine : IoEngine
         }
 
         _eventBuffer = (ulong*)NativeMemory.Alloc(sizeof(ulong));
+        RegisterResources();
         ArmWake();
+    }
+
+    private void RegisterResources()
+    {
+        if (_fileSlotsWanted > 0)
+        {
+            // The kernel refuses a table larger than RLIMIT_NOFILE (EMFILE); a smaller one is still worth having.
+            int slots = (int)Math.Min(_fileSlotsWanted, OpenFileLimit());
+            if (slots > 0 && _ring!.RegisterFilesSparse((uint)slots) == 0)
+            {
+                FileSlots = slots;
+                _freeFileSlots = new int[slots];
+                for (int i = 0; i < slots; i++)
+                {
+                    _freeFileSlots[i] = slots - 1 - i;
+                }
+
+                _freeFileSlotCount = slots;
+            }
+        }
+
+        if (_buffers is not null && _buffers.Count > 0)
+        {
+            int rc = _ring!.RegisterBuffers(_buffers.IoVecs);
+            if (rc < 0)
+            {
+                _ring.Dispose();
+                Interop.Libc.Close(_eventFd);
+                _eventFd = -1;
+                throw new IOException(
+                    $"Registering the buffer pool ({_buffers.Count} x {_buffers.BufferSize} bytes) in an io_uring ring failed: {Errno.Describe(-rc)}. " +
+                    $"Registered buffers are locked memory, charged to RLIMIT_MEMLOCK once per ring (now {RingSetupErrors.MemlockText()}) " +
+                    "unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l, LimitMEMLOCK=, --ulimit memlock=) or lower RegisteredBufferCount/RegisteredBufferSize.",
+                    -rc);
+            }
+
+            BuffersRegistered = true;
+        }
+    }
+
+    private static long OpenFileLimit()
+    {
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/limits"))
+            {
+                if (line.StartsWith("Max open files", StringComparison.Ordinal))
+                {
+                    string soft = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
+                    return soft == "unlimited" ? int.MaxValue : long.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return 1024;
+    }
+
+    public override int TryRegisterFile(int fd)
+    {
+        if (_freeFileSlotCount == 0)
+        {
+            return -1;
+        }
+
+        int slot = _freeFileSlots[_freeFileSlotCount - 1];
+        if (_ring!.UpdateFiles((uint)slot, [fd]) < 0)
+        {
+            return -1;
+        }
+
+        _freeFileSlotCount--;
+        return slot;
+    }
+
+    public override void UnregisterFile(int slot)
+    {
+        if (_ring is null || _ring.IsDisposed)
+        {
+            return;
+        }
+
+        // Requests already submitted hold their own reference to the file; emptying the slot only stops new ones.
+        _ = _ring.UpdateFiles((uint)slot, [Interop.IoUring.RegisteredFileEmpty]);
+        _freeFileSlots[_freeFileSlotCount++] = slot;
     }
 
     private void ArmWake()
@@ -94,15 +196,39 @@ internal sealed unsafe class RingEngine : IoEngine
 
     public override void Submit(IoOperation op)
     {
-        Sqe* sqe = _backlog.Count == 0 ? _ring!.TryGetSqe() : null;
-        if (sqe == null)
+        if (_backlog.Count > 0 || !TryPrepare(_ring!, op))
         {
             // The SQ is full: keep the order and submit it at the next flush, once the kernel has taken what is queued.
             _backlog.Enqueue(op);
-            return;
+        }
+    }
+
+    // One SQE, or two for a request with a linked timeout: IOSQE_IO_LINK ties the request to the SQE right after it.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static bool TryPrepare(IoRing ring, IoOperation op)
+    {
+        if (op.LinkTimeoutNs == 0)
+        {
+            Sqe* sqe = ring.TryGetSqe();
+            if (sqe == null)
+            {
+                return false;
+            }
+
+            op.Prepare(sqe);
+            return true;
         }
 
-        op.Prepare(sqe);
+        if (ring.SqSpaceLeft < 2)
+        {
+            return false;
+        }
+
+        Sqe* request = ring.TryGetSqe();
+        op.Prepare(request);
+        request->Flags |= IOSQE_IO_LINK;
+        RingPrep.LinkTimeout(ring.TryGetSqe(), op.Timespec, 0, LinkTimeoutUserData);
+        return true;
     }
 
     public override void Cancel(IoOperation op)
@@ -219,19 +345,18 @@ internal sealed unsafe class RingEngine : IoEngine
 
         while (_backlog.Count > 0)
         {
-            Sqe* sqe = ring.TryGetSqe();
-            if (sqe == null)
+            if (!TryPrepare(ring, _backlog.Peek()))
             {
                 // Hand the full SQ over now so that the rest fits; one extra enter only in this overloaded case.
                 int rc = ring.Submit();
                 EnterCalls++;
-                if (rc <= 0 || (sqe = ring.TryGetSqe()) == null)
+                if (rc <= 0 || !TryPrepare(ring, _backlog.Peek()))
                 {
                     return;
                 }
             }
 
-            _backlog.Dequeue().Prepare(sqe);
+            _backlog.Dequeue();
         }
     }
 

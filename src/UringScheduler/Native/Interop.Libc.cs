@@ -80,6 +80,26 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "poll", SetLastError = true)]
         internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
 
+        internal const int AT_EMPTY_PATH = 0x1000;
+        internal const uint STATX_DIOALIGN = 0x2000;
+
+        /// <summary>The fields of <c>struct statx</c> (256 bytes) the library reads.</summary>
+        internal const int StatxSize = 256;
+        internal const int StatxMaskOffset = 0;
+        internal const int StatxDevMajorOffset = 136;
+        internal const int StatxDevMinorOffset = 140;
+        internal const int StatxDioMemAlignOffset = 152;
+        internal const int StatxDioOffsetAlignOffset = 156;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "statx", SetLastError = true)]
+        internal static partial int Statx(int dirFd, byte* path, int flags, uint mask, byte* buffer);
+
+        /// <summary>O_NOATIME: the same value on x86_64 and arm64; Mono.Posix's OpenFlags lacks it.</summary>
+        internal const int O_NOATIME = 0x40000;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Open(string path, int flags, uint mode);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "lseek", SetLastError = true)]
         internal static partial long LSeek(int fd, long offset, int whence);
     }

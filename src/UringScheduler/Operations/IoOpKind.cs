@@ -14,4 +14,5 @@ internal enum IoOpKind : byte
     ReadFixed,
     WriteFixed,
     Timeout,
+    OpenAt,
 }

@@ -38,7 +38,7 @@ internal sealed unsafe partial class IoOperation
 
     // ---- request ----
     internal IoOpKind Kind;
-    internal int Fd;
+    internal int Fd = -1;
     internal byte SqeFlags;
     internal nint Address;
     internal uint Length;
@@ -53,6 +53,27 @@ internal sealed unsafe partial class IoOperation
     /// SQE up during a later io_uring_enter, and a managed field could have moved by then.
     /// </summary>
     internal KernelTimespec* Timespec;
+
+    /// <summary>Slot of the file in the ring's registered-file table, or -1 to use <see cref="Fd"/>.</summary>
+    internal int FixedFile = -1;
+
+    /// <summary>The per-worker registration the fixed slot belongs to; told when the operation ends.</summary>
+    internal Files.FileSlot? FileSlot;
+
+    /// <summary>A linked timeout (<c>LINK_TIMEOUT</c>) for the request, in nanoseconds; 0 for none.</summary>
+    internal long LinkTimeoutNs;
+
+    /// <summary>Set by an engine that cancelled the operation because its linked timeout expired (the fallback).</summary>
+    internal bool TimedOut;
+
+    /// <summary>OPENAT: flags and mode; the path lives in <see cref="_ownedNative"/>.</summary>
+    internal int OpenFlags;
+
+    // Native memory the operation owns for the kernel (an OPENAT path), freed once the completion has arrived.
+    private nint _ownedNative;
+
+    // A pool buffer the request reads or writes; referenced until the completion arrives.
+    private UringBuffer? _leasedBuffer;
 
     // Gather writes longer than one SQE can carry keep their source list and progress here.
     private IReadOnlyList<ReadOnlyMemory<byte>>? _gatherSegments;
@@ -109,20 +130,66 @@ internal sealed unsafe partial class IoOperation
     internal void SetRead(Memory<byte> buffer, long offset)
     {
         Kind = IoOpKind.Read;
-        _pin = buffer.Pin();
-        Address = (nint)_pin.Pointer;
-        Length = (uint)buffer.Length;
+        if (!TryUseLeasedBuffer(buffer, IoOpKind.ReadFixed))
+        {
+            _pin = buffer.Pin();
+            Address = (nint)_pin.Pointer;
+            Length = (uint)buffer.Length;
+        }
+
+        _totalLength = Length;
         Offset = offset;
     }
 
     internal void SetWrite(ReadOnlyMemory<byte> buffer, long offset)
     {
         Kind = IoOpKind.Write;
-        _pin = buffer.Pin();
-        Address = (nint)_pin.Pointer;
-        Length = (uint)buffer.Length;
-        _totalLength = buffer.Length;
+        if (!TryUseLeasedBuffer(buffer, IoOpKind.WriteFixed))
+        {
+            _pin = buffer.Pin();
+            Address = (nint)_pin.Pointer;
+            Length = (uint)buffer.Length;
+        }
+
+        _totalLength = Length;
         Offset = offset;
+    }
+
+    // Memory from a UringBuffer needs no pinning, and when it is registered in this worker's rings the request can
+    // use the fixed-buffer opcode: the kernel then skips mapping the pages on every operation.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryUseLeasedBuffer(ReadOnlyMemory<byte> buffer, IoOpKind fixedKind)
+    {
+        if (!MemoryMarshal.TryGetMemoryManager(buffer, out UringBuffer? leased, out int start, out int length))
+        {
+            return false;
+        }
+
+        leased.AddOperationReference();
+        _leasedBuffer = leased;
+        Address = (nint)(leased.Pointer + start);
+        Length = (uint)length;
+        if (leased.IsRegistered && _worker.FixedBuffersRegistered && ReferenceEquals(leased.Pool, _worker.Runtime.Buffers))
+        {
+            Kind = fixedKind;
+            BufferIndex = (ushort)leased.Index;
+        }
+
+        return true;
+    }
+
+    /// <summary>OPENAT of <paramref name="path"/> relative to the current directory; the result is the new descriptor.</summary>
+    internal void SetOpenAt(string path, int flags, uint mode)
+    {
+        Kind = IoOpKind.OpenAt;
+        int max = System.Text.Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        byte* native = (byte*)NativeMemory.Alloc((nuint)max);
+        int written = System.Text.Encoding.UTF8.GetBytes(path, new Span<byte>(native, max - 1));
+        native[written] = 0;
+        _ownedNative = (nint)native;
+        Address = (nint)native;
+        OpenFlags = flags;
+        Length = mode;
     }
 
     /// <summary>A read into caller memory that is already pinned for the operation's life (a registered buffer, for example).</summary>
@@ -271,12 +338,32 @@ internal sealed unsafe partial class IoOperation
             case IoOpKind.Timeout:
                 Ring.RingPrep.Timeout(sqe, Timespec, 0, 0, UserData);
                 break;
+            case IoOpKind.OpenAt:
+                Ring.RingPrep.OpenAt(sqe, -100 /* AT_FDCWD */, (byte*)Address, OpenFlags, Length, UserData);
+                break;
             default:
                 Ring.RingPrep.Nop(sqe, UserData);
                 break;
         }
 
         sqe->Flags |= SqeFlags;
+        if (FixedFile >= 0)
+        {
+            sqe->Fd = FixedFile;
+            sqe->Flags |= IOSQE_FIXED_FILE;
+        }
+    }
+
+    /// <summary>Arms the linked timeout: native memory, since the kernel reads it during a later io_uring_enter.</summary>
+    internal void SetLinkTimeout(long nanoseconds)
+    {
+        LinkTimeoutNs = nanoseconds;
+        if (Timespec == null)
+        {
+            Timespec = (KernelTimespec*)NativeMemory.Alloc((nuint)sizeof(KernelTimespec));
+        }
+
+        *Timespec = KernelTimespec.FromNanoseconds(nanoseconds);
     }
 
     /// <summary>
@@ -429,6 +516,13 @@ internal sealed unsafe partial class IoOperation
 
     private Exception CreateError(int errno)
     {
+        // A linked timeout that fires cancels the request: ECANCELED (or EINTR from an io-wq worker), unless the
+        // caller cancelled too, in which case the caller's cancellation wins.
+        if (TimedOut || (LinkTimeoutNs > 0 && !CancelRequested && (errno == Errno.ECANCELED || errno == Errno.EINTR)))
+        {
+            return new TimeoutException($"The operation did not complete within {TimeSpan.FromTicks(LinkTimeoutNs / 100)} and was cancelled in the kernel.");
+        }
+
         if (CancelRequested && (errno == Errno.ECANCELED || errno == Errno.EINTR))
         {
             return _cancellationToken.IsCancellationRequested
@@ -455,6 +549,24 @@ internal sealed unsafe partial class IoOperation
         }
 
         _gatherSegments = null;
+        if (_leasedBuffer is not null)
+        {
+            _leasedBuffer.ReleaseOperationReference();
+            _leasedBuffer = null;
+        }
+
+        if (_ownedNative != 0)
+        {
+            NativeMemory.Free((void*)_ownedNative);
+            _ownedNative = 0;
+        }
+
+        if (FileSlot is not null)
+        {
+            FileSlot.OnOperationDone();
+            FileSlot = null;
+        }
+
         if (_handle is not null)
         {
             _handle.DangerousRelease();
@@ -476,6 +588,10 @@ internal sealed unsafe partial class IoOperation
         IoVecCount = 0;
         Transferred = 0;
         _totalLength = 0;
+        FixedFile = -1;
+        LinkTimeoutNs = 0;
+        TimedOut = false;
+        OpenFlags = 0;
         CancelRequested = false;
         CancelSubmitted = false;
         ShutdownCancel = false;

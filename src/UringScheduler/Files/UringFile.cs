@@ -1,0 +1,382 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+using Mono.Unix.Native;
+using UringScheduler.Files;
+using UringScheduler.Operations;
+using Errno = UringScheduler.Native.Errno;
+using Interop = UringScheduler.Native.Interop;
+
+namespace UringScheduler;
+
+/// <summary>
+/// An open file for a storage engine's fast path: registered in the fixed-file table of each worker's ring that uses
+/// it (operations then go out with <c>IOSQE_FIXED_FILE</c>, skipping the kernel's file lookup per request), optionally
+/// opened with <c>O_DIRECT</c> (requests are checked against the file's alignment before anything is submitted),
+/// with per-operation timeouts (<c>LINK_TIMEOUT</c>) and <c>fsync</c>/<c>fdatasync</c>. Reads and writes into
+/// <see cref="UringBuffer"/>s from <see cref="UringRuntime.Buffers"/> use <c>READ_FIXED</c>/<c>WRITE_FIXED</c>.
+/// </summary>
+/// <remarks>
+/// Reads and writes have <see cref="UringRandomAccess"/>'s semantics (short reads as the kernel gives them, writes in
+/// full). Thread-safe; the registered-slot fast path applies to calls made on workers of the runtime the file was
+/// opened for (the current worker's, else the ambient one). Disposing while operations are in flight is safe: the
+/// descriptor stays open and registered until the last of them has completed.
+/// </remarks>
+public sealed class UringFile : IDisposable, IAsyncDisposable
+{
+    private readonly SafeFileHandle _handle;
+    private readonly bool _ownsHandle;
+    private readonly UringRuntime? _runtime;
+    private readonly FileSlot?[] _slots;
+    private readonly int _fd;
+    private int _disposed;
+
+    private UringFile(SafeFileHandle handle, bool ownsHandle, string? path, bool direct, TimeSpan? operationTimeout)
+    {
+        _handle = handle;
+        _ownsHandle = ownsHandle;
+        _fd = (int)handle.DangerousGetHandle();
+        Path = path;
+        IsDirect = direct;
+        OperationTimeout = operationTimeout;
+        _runtime = UringWorker.Current?.Runtime ?? UringRuntime.Ambient;
+        _slots = new FileSlot?[_runtime?.Workers.Count ?? 0];
+        Alignment = direct ? DirectIo.Query(_fd) : new DirectIoAlignment(1, 1, "buffered I/O: no alignment needed");
+    }
+
+    /// <summary>The file's handle (owned by this object unless it was wrapped with <c>ownsHandle: false</c>).</summary>
+    public SafeFileHandle Handle => _handle;
+
+    /// <summary>The path the file was opened with, or null when it was wrapped from a handle.</summary>
+    public string? Path { get; }
+
+    /// <summary>Whether the file was opened with <c>O_DIRECT</c>.</summary>
+    public bool IsDirect { get; }
+
+    /// <summary>What <c>O_DIRECT</c> requires of buffers, offsets and lengths for this file (all 1 for buffered files).</summary>
+    public DirectIoAlignment Alignment { get; }
+
+    /// <summary>The timeout applied to reads and writes that pass none, or null.</summary>
+    public TimeSpan? OperationTimeout { get; }
+
+    /// <summary>The file's length in bytes.</summary>
+    public long Length => System.IO.RandomAccess.GetLength(_handle);
+
+    /// <summary>Opens <paramref name="path"/> with blocking <c>open(2)</c>. On a worker prefer <see cref="OpenAsync"/>, which does not block the worker.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist and the mode does not create it.</exception>
+    /// <exception cref="UnauthorizedAccessException">Permission denied.</exception>
+    /// <exception cref="NotSupportedException">O_DIRECT was asked for and the file system does not support it.</exception>
+    public static UringFile Open(string path, UringFileOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options = options?.Clone() ?? new UringFileOptions();
+        int flags = NativeFlags(options);
+        int fd = Interop.Libc.Open(path, flags, (uint)options.CreateMode);
+        if (fd < 0 && options.NoAccessTime && Marshal.GetLastPInvokeError() == Errno.EPERM)
+        {
+            // O_NOATIME is allowed only to the file's owner (or CAP_FOWNER): drop it rather than fail.
+            fd = Interop.Libc.Open(path, flags & ~Interop.Libc.O_NOATIME, (uint)options.CreateMode);
+        }
+
+        if (fd < 0)
+        {
+            throw OpenError(Marshal.GetLastPInvokeError(), path, options);
+        }
+
+        return new UringFile(new SafeFileHandle(fd, ownsHandle: true), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/>: on a worker with io_uring through the ring (<c>IORING_OP_OPENAT</c>, run by the
+    /// kernel's workers, so the worker thread never blocks in <c>open</c>); elsewhere as <see cref="Open"/> does.
+    /// </summary>
+    public static async ValueTask<UringFile> OpenAsync(string path, UringFileOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        UringWorker? worker = UringWorker.Current;
+        if (worker is null || worker.Runtime.ActiveBackend != UringBackend.IoUring)
+        {
+            return Open(path, options);
+        }
+
+        options = options?.Clone() ?? new UringFileOptions();
+        int flags = NativeFlags(options);
+        int fd;
+        try
+        {
+            fd = await OpenAtAsync(worker, path, flags, options, cancellationToken);
+        }
+        catch (UnauthorizedAccessException) when (options.NoAccessTime)
+        {
+            fd = await OpenAtAsync(worker, path, flags & ~Interop.Libc.O_NOATIME, options, cancellationToken);
+        }
+
+        return new UringFile(new SafeFileHandle(fd, ownsHandle: true), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+    }
+
+    private static async ValueTask<int> OpenAtAsync(UringWorker worker, string path, int flags, UringFileOptions options, CancellationToken cancellationToken)
+    {
+        IoOperation op = worker.PrepareOperation();
+        op.SetOpenAt(path, flags, (uint)options.CreateMode);
+        op.SetCancellationToken(cancellationToken);
+        worker.Submit(op);
+        try
+        {
+            return await op.AsValueTaskOfInt();
+        }
+        catch (IOException e) when (e.HResult > 0)
+        {
+            throw OpenError(e.HResult, path, options);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw OpenError(Errno.EACCES, path, options);
+        }
+    }
+
+    /// <summary>Wraps an open handle. With <paramref name="ownsHandle"/>, disposing the file disposes the handle.</summary>
+    /// <param name="handle">An open file handle.</param>
+    /// <param name="ownsHandle">Whether the file disposes the handle.</param>
+    /// <param name="direct">Whether the handle was opened with O_DIRECT (enables the alignment checks).</param>
+    /// <param name="operationTimeout">A default per-operation timeout, or null.</param>
+    public static UringFile FromHandle(SafeFileHandle handle, bool ownsHandle = false, bool direct = false, TimeSpan? operationTimeout = null)
+    {
+        UringRandomAccess.ValidateInput(handle, 0);
+        return new UringFile(handle, ownsHandle, path: null, direct, operationTimeout);
+    }
+
+    /// <summary>Reads into <paramref name="buffer"/> from <paramref name="fileOffset"/>; returns the bytes read (0 at end of file).</summary>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default) =>
+        ReadAsync(buffer, fileOffset, OperationTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Reads into <paramref name="buffer"/> from <paramref name="fileOffset"/>, failing with <see cref="TimeoutException"/>
+    /// (the request cancelled in the kernel) if it takes longer than <paramref name="timeout"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">O_DIRECT file and a misaligned buffer address, length or offset (nothing submitted).</exception>
+    public ValueTask<int> ReadAsync(Memory<byte> buffer, long fileOffset, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        UringRandomAccess.ValidateInput(_handle, fileOffset);
+        ValidateTimeout(timeout);
+        if (IsDirect)
+        {
+            DirectIo.Validate(Alignment, buffer, fileOffset);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        UringWorker worker = UringRandomAccess.ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(_handle);
+        op.SetRead(buffer, fileOffset);
+        Arm(op, worker, timeout, cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTaskOfInt();
+    }
+
+    /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="fileOffset"/>.</summary>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default) =>
+        WriteAsync(buffer, fileOffset, OperationTimeout ?? Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="fileOffset"/>, each kernel submission bounded by <paramref name="timeout"/>.</summary>
+    /// <exception cref="ArgumentException">O_DIRECT file and a misaligned buffer address, length or offset (nothing submitted).</exception>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, long fileOffset, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        UringRandomAccess.ValidateInput(_handle, fileOffset);
+        ValidateTimeout(timeout);
+        if (IsDirect)
+        {
+            DirectIo.Validate(Alignment, buffer, fileOffset);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        UringWorker worker = UringRandomAccess.ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(_handle);
+        op.SetWrite(buffer, fileOffset);
+        Arm(op, worker, timeout, cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTask();
+    }
+
+    /// <summary>Flushes the file to its device: <c>fsync</c>, or <c>fdatasync</c> with <paramref name="dataOnly"/> (skips metadata not needed to read the data back).</summary>
+    public ValueTask FlushAsync(bool dataOnly = false, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        UringWorker worker = UringRandomAccess.ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(_handle);
+        op.SetFsync(dataOnly);
+        Arm(op, worker, Timeout.InfiniteTimeSpan, cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTask();
+    }
+
+    private void Arm(IoOperation op, UringWorker worker, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        op.SetCancellationToken(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            op.SetLinkTimeout(Math.Max(1, timeout.Ticks * 100));
+        }
+
+        if (worker.IsCurrentThread && ReferenceEquals(worker.Runtime, _runtime))
+        {
+            FileSlot slot = _slots[worker.Id] ??= new FileSlot(worker, worker.Engine.TryRegisterFile(_fd));
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                // Disposed while this call was on its way: Dispose may not have seen the new slot, so close it here.
+                slot.Close();
+            }
+
+            if (slot.IsUsable)
+            {
+                op.FixedFile = slot.Slot;
+                op.FileSlot = slot;
+                slot.OnOperationStarted();
+            }
+        }
+    }
+
+    private static void ValidateTimeout(TimeSpan timeout)
+    {
+        if (timeout != Timeout.InfiniteTimeSpan && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be positive, or Timeout.InfiniteTimeSpan.");
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(UringFile));
+        }
+    }
+
+    /// <summary>Closes the file: its registered slots are released once the operations in flight on them have completed.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (FileSlot? slot in _slots)
+        {
+            if (slot is null)
+            {
+                continue;
+            }
+
+            if (slot.Worker.IsCurrentThread)
+            {
+                slot.Close();
+            }
+            else if (!slot.Worker.IsStopping)
+            {
+                slot.Worker.SynchronizationContext.Post(static s => ((FileSlot)s!).Close(), slot);
+            }
+        }
+
+        if (_ownsHandle)
+        {
+            // Operations in flight hold a reference: the descriptor really closes after the last of them.
+            _handle.Dispose();
+        }
+    }
+
+    /// <summary>Closes the file and waits until every worker has released its registered slot.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var pending = new List<Task>();
+        foreach (FileSlot? slot in _slots)
+        {
+            if (slot is null)
+            {
+                continue;
+            }
+
+            if (slot.Worker.IsCurrentThread)
+            {
+                slot.Close();
+            }
+            else if (!slot.Worker.IsStopping)
+            {
+                pending.Add(slot.Worker.RunAsync(() =>
+                {
+                    slot.Close();
+                    return Task.CompletedTask;
+                }));
+            }
+        }
+
+        if (_ownsHandle)
+        {
+            _handle.Dispose();
+        }
+
+        await Task.WhenAll(pending).ConfigureAwait(false);
+    }
+
+    private static int NativeFlags(UringFileOptions options)
+    {
+        OpenFlags flags = options.Access switch
+        {
+            FileAccess.Read => OpenFlags.O_RDONLY,
+            FileAccess.Write => OpenFlags.O_WRONLY,
+            FileAccess.ReadWrite => OpenFlags.O_RDWR,
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Access, "UringFileOptions.Access is not a FileAccess value."),
+        };
+        flags |= OpenFlags.O_CLOEXEC;
+        flags |= options.Mode switch
+        {
+            FileMode.Open => 0,
+            FileMode.Create => OpenFlags.O_CREAT | OpenFlags.O_TRUNC,
+            FileMode.CreateNew => OpenFlags.O_CREAT | OpenFlags.O_EXCL,
+            FileMode.OpenOrCreate => OpenFlags.O_CREAT,
+            FileMode.Truncate => OpenFlags.O_TRUNC,
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Mode, "UringFileOptions.Mode: Append is not supported (all I/O is positional)."),
+        };
+        if (options.Direct)
+        {
+            flags |= OpenFlags.O_DIRECT;
+        }
+
+        int native = NativeConvert.FromOpenFlags(flags);
+        return options.NoAccessTime ? native | Interop.Libc.O_NOATIME : native;
+    }
+
+    private static Exception OpenError(int errno, string path, UringFileOptions options) => errno switch
+    {
+        Errno.ENOENT => new FileNotFoundException($"Could not find file '{path}'.", path),
+        Errno.EACCES or Errno.EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
+        Errno.EEXIST => new IOException($"The file '{path}' already exists.", errno),
+        Errno.EINVAL when options.Direct => new NotSupportedException($"The file system holding '{path}' does not support O_DIRECT (open returned EINVAL)."),
+        _ => new IOException($"{Errno.Message(errno)} : '{path}'", errno),
+    };
+}
