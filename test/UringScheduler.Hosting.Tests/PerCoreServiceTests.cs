@@ -235,6 +235,43 @@ public sealed class PerCoreServiceTests
         probe.Release.SetResult();
     }
 
+    /// <summary>Keeps its worker busy (and so the runtime from stopping) until released, whatever the token says.</summary>
+    private sealed class BusyService(Probe probe) : IPerCoreService
+    {
+        public async Task ExecuteAsync(UringWorker worker, CancellationToken stoppingToken)
+        {
+            while (!probe.Release.Task.IsCompleted)
+            {
+                await Task.Yield();
+            }
+        }
+    }
+
+    [Test]
+    public async Task RuntimeStillBusyAtTheShutdownTimeout_StopLogsAndReturns()
+    {
+        var logs = new CollectingLoggerProvider();
+        var probe = new Probe();
+        HostApplicationBuilder builder = TestHost.CreateBuilder(logs);
+        builder.Services.AddSingleton(probe);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(300));
+        builder.Services.AddUringScheduler(TestHost.SmallRuntime);
+        builder.Services.AddPerCoreService<BusyService>();
+
+        IHost host = builder.Build();
+        await host.StartAsync();
+        await host.StopAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.That(logs.WithEvent(23).Single().Message, Does.Contain("2 instance(s) still running"));
+        Assert.That(logs.WithEvent(24).Single().Level, Is.EqualTo(LogLevel.Warning));
+        Assert.That(logs.WithEvent(6), Is.Empty, "the runtime is still stopping in the background");
+
+        // Once the work lets go, the runtime finishes stopping, and disposing the host waits for that.
+        probe.Release.SetResult();
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(logs.WithEvent(6), Has.Exactly(1).Items);
+    }
+
     [Test]
     public async Task MetricsAreObservedForTheHostedRuntime()
     {

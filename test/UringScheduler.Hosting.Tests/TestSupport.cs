@@ -36,6 +36,7 @@ internal sealed record LogEntry(string Category, LogLevel Level, EventId EventId
 
 internal static class TestHost
 {
+
     /// <summary>A host without the default sources (no appsettings, no environment), logging to <paramref name="logs"/>.</summary>
     public static HostApplicationBuilder CreateBuilder(CollectingLoggerProvider logs, IDictionary<string, string?>? configuration = null)
     {
