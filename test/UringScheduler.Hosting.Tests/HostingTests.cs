@@ -92,7 +92,7 @@ public sealed class HostingTests
     {
         var logs = new CollectingLoggerProvider();
         HostApplicationBuilder builder = TestHost.CreateBuilder(logs, new Dictionary<string, string?> { [$"UringScheduler:{key}"] = value });
-        builder.Services.AddUringScheduler(o => o.RingEntries = key == "RingEntries" ? o.RingEntries : 64);
+        builder.Services.AddUringScheduler();
         builder.Services.AddPerCoreService<IdleService>();
 
         using IHost host = builder.Build();
