@@ -88,6 +88,8 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
         {
             s_alive.Add(this);
         }
+
+        UringMetrics.OnRuntimeStarted(this);
     }
 
     /// <summary>Whether io_uring can be used in this process (probed once by creating and closing a small ring; cached).</summary>
@@ -122,6 +124,15 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             {
                 return s_alive.Count > 0 ? s_alive[0] : null;
             }
+        }
+    }
+
+    /// <summary>The runtimes alive now (created and not being disposed), in creation order; for the metrics.</summary>
+    internal static UringRuntime[] AliveSnapshot()
+    {
+        lock (s_aliveLock)
+        {
+            return s_alive.ToArray();
         }
     }
 

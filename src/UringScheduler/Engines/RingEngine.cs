@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using UringScheduler.Diagnostics;
 using UringScheduler.Native;
 using UringScheduler.Operations;
 using UringScheduler.Ring;
@@ -300,12 +301,13 @@ internal sealed unsafe class RingEngine : IoEngine
         }
 
         int rc;
+        int submitted;
         if (wait)
         {
             uint pending = ring.SqPending;
             rc = ring.SubmitAndWait(1, timeoutNanoseconds);
             EnterCalls++;
-            SubmittedSqes += Math.Min(pending, rc > 0 ? (uint)rc : 0);
+            submitted = (int)Math.Min(pending, rc > 0 ? (uint)rc : 0);
         }
         else
         {
@@ -321,7 +323,13 @@ internal sealed unsafe class RingEngine : IoEngine
 
             rc = ring.Submit(getEvents: needEvents || _deferTaskRun);
             EnterCalls++;
-            SubmittedSqes += rc > 0 ? rc : 0;
+            submitted = rc > 0 ? rc : 0;
+        }
+
+        SubmittedSqes += submitted;
+        if (submitted > 0)
+        {
+            UringMetrics.RecordSubmitBatch(submitted, Worker.Id);
         }
 
         if (rc < 0 && rc != -Errno.EBUSY && rc != -Errno.EAGAIN && rc != -Errno.ETIME)
@@ -350,6 +358,12 @@ internal sealed unsafe class RingEngine : IoEngine
                 // Hand the full SQ over now so that the rest fits; one extra enter only in this overloaded case.
                 int rc = ring.Submit();
                 EnterCalls++;
+                if (rc > 0)
+                {
+                    SubmittedSqes += rc;
+                    UringMetrics.RecordSubmitBatch(rc, Worker.Id);
+                }
+
                 if (rc <= 0 || !TryPrepare(ring, _backlog.Peek()))
                 {
                     return;
