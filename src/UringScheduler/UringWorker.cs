@@ -1,31 +1,145 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using UringScheduler.Diagnostics;
+using UringScheduler.Engines;
+using UringScheduler.Operations;
+using UringScheduler.Scheduling;
+
 namespace UringScheduler;
 
-/// <summary>STUB: replaced by the worker runtime.</summary>
-public sealed class UringWorker
+/// <summary>
+/// One worker thread of a <see cref="UringRuntime"/>, with its own io_uring ring, <see cref="SynchronizationContext"/>
+/// and <see cref="TaskScheduler"/>. Code started on a worker stays on it across awaits; I/O it issues is submitted to
+/// the worker's ring, and the worker resumes the awaiting code inline when it reaps the completion.
+/// </summary>
+/// <remarks>
+/// <c>ConfigureAwait(false)</c> inside worker code leaves the worker: the continuation then runs on the .NET
+/// ThreadPool, as it would anywhere else.
+/// </remarks>
+public sealed partial class UringWorker
 {
-    private UringWorker() => throw new NotImplementedException();
+    [ThreadStatic]
+    private static UringWorker? t_current;
 
-    /// <summary>The worker that owns this thread, else null.</summary>
-    public static UringWorker? Current => throw new NotImplementedException();
+    private readonly UringRuntime _runtime;
+    private readonly ILogger _logger;
+    private readonly UringSynchronizationContext _synchronizationContext;
+    private readonly UringTaskScheduler _taskScheduler;
+    private readonly LocalWorkQueue _local = new();
+    private readonly ConcurrentQueue<WorkItem> _inbox = new();
+    private readonly OperationSlab _slab = new();
+    private readonly IoEngine _engine;
+    private readonly int _cpu;
+    private readonly int _budget;
+    private readonly long _stallTicks;
 
-    /// <summary>0 .. WorkerCount-1.</summary>
-    public int Id => throw new NotImplementedException();
+    internal UringWorker(UringRuntime runtime, int id, int cpu, UringRuntimeOptions options, FallbackIoPool? fallbackPool, ILogger logger)
+    {
+        _runtime = runtime;
+        Id = id;
+        _cpu = cpu;
+        _logger = logger;
+        _budget = options.WorkBudget;
+        _stallTicks = options.StallThreshold <= TimeSpan.Zero ? long.MaxValue : (long)(options.StallThreshold.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _synchronizationContext = new UringSynchronizationContext(this);
+        _taskScheduler = new UringTaskScheduler(this);
+        int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
+        _engine = fallbackPool is null
+            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers)
+            : new FallbackEngine(this, _slab, fallbackPool);
+    }
 
-    /// <summary>The owning runtime.</summary>
-    public UringRuntime Runtime => throw new NotImplementedException();
+    /// <summary>The worker that owns the calling thread, or null when the caller is not on a worker.</summary>
+    public static UringWorker? Current => t_current;
 
-    /// <summary>The worker's scheduler.</summary>
-    public TaskScheduler TaskScheduler => throw new NotImplementedException();
+    /// <summary>The worker's index in <see cref="UringRuntime.Workers"/>: 0 to WorkerCount - 1.</summary>
+    public int Id { get; }
 
-    /// <summary>The worker's context.</summary>
-    public SynchronizationContext SynchronizationContext => throw new NotImplementedException();
+    /// <summary>The runtime this worker belongs to.</summary>
+    public UringRuntime Runtime => _runtime;
 
-    /// <summary>Runs work on this worker.</summary>
-    public Task RunAsync(Func<Task> work) => throw new NotImplementedException();
+    /// <summary>The scheduler that runs tasks on this worker (<see cref="TaskScheduler.Current"/> inside worker code).</summary>
+    public TaskScheduler TaskScheduler => _taskScheduler;
 
-    /// <summary>Runs work on this worker.</summary>
-    public Task<T> RunAsync<T>(Func<Task<T>> work) => throw new NotImplementedException();
+    /// <summary>The context of this worker (<see cref="SynchronizationContext.Current"/> inside worker code).</summary>
+    public SynchronizationContext SynchronizationContext => _synchronizationContext;
 
-    /// <summary>A ring no-op through the worker (the scheduler's own cost per operation).</summary>
-    public ValueTask NopAsync() => throw new NotImplementedException();
+    internal bool IsCurrentThread => t_current == this;
+
+    internal IoEngine Engine => _engine;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>Runs <paramref name="work"/> on this worker. Callable from any thread.</summary>
+    /// <returns>A task that completes as the task returned by <paramref name="work"/> does.</returns>
+    /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
+    public Task RunAsync(Func<Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ThrowIfStopping();
+        var outer = new Task<Task>(static w => ((Func<Task>)w!)(), work, TaskCreationOptions.DenyChildAttach);
+        outer.Start(_taskScheduler);
+        return ObserveFaults(outer.Unwrap());
+    }
+
+    /// <summary>Runs <paramref name="work"/> on this worker and returns its result. Callable from any thread.</summary>
+    /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
+    public Task<T> RunAsync<T>(Func<Task<T>> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ThrowIfStopping();
+        var outer = new Task<Task<T>>(static w => ((Func<Task<T>>)w!)(), work, TaskCreationOptions.DenyChildAttach);
+        outer.Start(_taskScheduler);
+        Task<T> inner = outer.Unwrap();
+        ObserveFaults(inner);
+        return inner;
+    }
+
+    /// <summary>
+    /// Submits a no-op to this worker's ring and completes when its completion is reaped: the scheduler's own cost
+    /// per operation, with no I/O. Callable from any thread; on this worker it allocates nothing.
+    /// </summary>
+    public ValueTask NopAsync()
+    {
+        IoOperation op = PrepareOperation();
+        op.SetNop();
+        Submit(op);
+        return op.AsValueTask();
+    }
+
+    /// <summary>
+    /// Completes after <paramref name="delay"/>, timed by the kernel on this worker's ring (<c>IORING_OP_TIMEOUT</c>):
+    /// no timer thread, no ThreadPool, and the continuation resumes on this worker. Callable from any thread.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        IoOperation op = PrepareOperation();
+        op.SetTimeout(delay.Ticks * 100);
+        op.SetCancellationToken(cancellationToken);
+        Submit(op);
+        return op.AsValueTask();
+    }
+
+    private Task ObserveFaults(Task task)
+    {
+        // Faults reach the caller through the task; they are logged too, so work nobody awaits is not lost silently.
+        task.ContinueWith(
+            static (t, s) => Log.WorkFaulted(((UringWorker)s!)._logger, ((UringWorker)s!).Id, t.Exception!.InnerException ?? t.Exception),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return task;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"UringWorker {Id}";
 }

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+
+namespace UringScheduler.Diagnostics;
+
+/// <summary>The runtime's log events (source-generated, allocation-free when the level is off). Event ids are stable.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "RuntimeStarted", Level = LogLevel.Information,
+        Message = "UringScheduler started: backend {Backend}, {WorkerCount} worker(s) on CPUs [{Cpus}], kernel {Kernel}; ring: {RingFeatures}")]
+    public static partial void RuntimeStarted(ILogger logger, UringBackend backend, int workerCount, string cpus, string kernel, string ringFeatures);
+
+    [LoggerMessage(EventId = 2, EventName = "FallbackSelected", Level = LogLevel.Warning,
+        Message = "io_uring is unavailable, using the fallback backend (blocking calls on runtime-owned I/O threads): {Cause}")]
+    public static partial void FallbackSelected(ILogger logger, string cause);
+
+    [LoggerMessage(EventId = 3, EventName = "WorkerFault", Level = LogLevel.Error,
+        Message = "Unhandled exception in work on worker {WorkerId}; the worker goes on")]
+    public static partial void WorkerFault(ILogger logger, int workerId, Exception exception);
+
+    [LoggerMessage(EventId = 4, EventName = "WorkFaulted", Level = LogLevel.Warning,
+        Message = "Work started with RunAsync on worker {WorkerId} faulted")]
+    public static partial void WorkFaulted(ILogger logger, int workerId, Exception exception);
+
+    [LoggerMessage(EventId = 5, EventName = "LoopStall", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} was held for {ElapsedMs:F1} ms in one loop turn (threshold {ThresholdMs} ms): some code blocks the worker")]
+    public static partial void LoopStall(ILogger logger, int workerId, double elapsedMs, double thresholdMs);
+
+    [LoggerMessage(EventId = 6, EventName = "RuntimeStopped", Level = LogLevel.Information,
+        Message = "UringScheduler stopped in {ElapsedMs:F1} ms: {Operations} operation(s) completed, {Canceled} cancelled at shutdown, {EnterCalls} io_uring_enter call(s), {Wakeups} wake-up(s)")]
+    public static partial void RuntimeStopped(ILogger logger, double elapsedMs, long operations, long canceled, long enterCalls, long wakeups);
+
+    [LoggerMessage(EventId = 7, EventName = "PostAfterStop", Level = LogLevel.Warning,
+        Message = "Work posted to worker {WorkerId} after it stopped was dropped")]
+    public static partial void PostAfterStop(ILogger logger, int workerId);
+
+    [LoggerMessage(EventId = 8, EventName = "WorkerLoopFailed", Level = LogLevel.Critical,
+        Message = "The loop of worker {WorkerId} failed; the worker has stopped")]
+    public static partial void WorkerLoopFailed(ILogger logger, int workerId, Exception exception);
+
+    [LoggerMessage(EventId = 9, EventName = "WorkerStarted", Level = LogLevel.Debug,
+        Message = "Worker {WorkerId} started on CPU {Cpu} (thread {ThreadId}): {Engine}")]
+    public static partial void WorkerStarted(ILogger logger, int workerId, int cpu, int threadId, string engine);
+
+    [LoggerMessage(EventId = 10, EventName = "PinFailed", Level = LogLevel.Warning,
+        Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
+    public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
+}

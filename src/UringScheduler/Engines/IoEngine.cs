@@ -1,0 +1,52 @@
+using UringScheduler.Operations;
+
+namespace UringScheduler.Engines;
+
+/// <summary>
+/// How one worker performs I/O: io_uring (<see cref="RingEngine"/>) or blocking calls on helper threads
+/// (<see cref="FallbackEngine"/>). Every member but <see cref="Wake"/> runs on the worker thread.
+/// </summary>
+internal abstract class IoEngine : IDisposable
+{
+    protected IoEngine(UringWorker worker)
+    {
+        Worker = worker;
+    }
+
+    protected UringWorker Worker { get; }
+
+    /// <summary>Sets the engine up on the worker thread (a ring must be created by the thread that will enter it).</summary>
+    public abstract void Initialize();
+
+    /// <summary>Queues <paramref name="op"/>, which already holds a slab slot, for submission.</summary>
+    public abstract void Submit(IoOperation op);
+
+    /// <summary>Asks the kernel to cancel <paramref name="op"/>; its completion still arrives and ends it.</summary>
+    public abstract void Cancel(IoOperation op);
+
+    /// <summary>Reaps completions, finishing their operations (continuations run inline). Returns how many were reaped.</summary>
+    public abstract int ProcessCompletions();
+
+    /// <summary>
+    /// Hands queued submissions to the kernel. With <paramref name="wait"/>, then sleeps until a completion, a
+    /// <see cref="Wake"/>, or <paramref name="timeoutNanoseconds"/> (negative: none).
+    /// </summary>
+    public abstract void Flush(bool wait, long timeoutNanoseconds);
+
+    /// <summary>Wakes the worker from <see cref="Flush"/>. Any thread; the worker calls it only while announced asleep.</summary>
+    public abstract void Wake();
+
+    /// <summary>Completions are waiting to be reaped by <see cref="ProcessCompletions"/>.</summary>
+    public abstract bool HasCompletionsReady { get; }
+
+    /// <summary>Completions that arrived outside the kernel's queues and are waiting to be processed.</summary>
+    public virtual bool HasExternalCompletions => false;
+
+    /// <summary>Prepares the engine to stop: called once the last operation has completed. Returns when the kernel owns nothing of the engine's.</summary>
+    public abstract void Quiesce();
+
+    /// <summary>A description of what the engine obtained, for the start-up log.</summary>
+    public abstract string Describe();
+
+    public abstract void Dispose();
+}

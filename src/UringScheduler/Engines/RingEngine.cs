@@ -1,0 +1,293 @@
+using System.Runtime.InteropServices;
+using UringScheduler.Native;
+using UringScheduler.Operations;
+using UringScheduler.Ring;
+using static UringScheduler.Native.Interop.IoUring;
+using IoRing = UringScheduler.Ring.Ring;
+
+namespace UringScheduler.Engines;
+
+/// <summary>
+/// The io_uring engine: one ring per worker, created on the worker thread. Submissions are batched into one
+/// <c>io_uring_enter</c> per loop turn; the worker sleeps inside that call when it has nothing to run, and other threads
+/// wake it by writing an eventfd whose read is kept armed on the ring.
+/// </summary>
+internal sealed unsafe class RingEngine : IoEngine
+{
+    private const ulong WakeUserData = OperationSlab.InternalBit | 1;
+    private const ulong CancelUserData = OperationSlab.InternalBit | 2;
+
+    private readonly uint _entries;
+    private readonly RingSetupRung _highestRung;
+    private readonly int _maxKernelWorkers;
+    private readonly OperationSlab _slab;
+    private readonly Queue<IoOperation> _backlog = new();
+    private readonly Queue<ulong> _cancelBacklog = new();
+    private IoRing? _ring;
+    private Cqe[] _cqes = [];
+    private int _eventFd = -1;
+    private ulong* _eventBuffer;
+    private bool _wakeArmed;
+    private bool _deferTaskRun;
+    private bool _taskRunFlag;
+
+    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun)
+        : base(worker)
+    {
+        _slab = slab;
+        _entries = entries;
+        _maxKernelWorkers = maxKernelWorkers;
+        _highestRung = highestRung;
+    }
+
+    internal IoRing Ring => _ring!;
+
+    /// <summary><c>io_uring_enter</c> calls made by this engine.</summary>
+    public long EnterCalls { get; private set; }
+
+    /// <summary>SQEs handed to the kernel by those calls.</summary>
+    public long SubmittedSqes { get; private set; }
+
+    /// <summary>eventfd writes made to wake this engine's worker.</summary>
+    public long WakeWrites => Volatile.Read(ref _wakeWrites);
+
+    private long _wakeWrites;
+
+    public override bool HasCompletionsReady => _ring!.CqReady > 0 || _ring.CqOverflowPending;
+
+    public override void Initialize()
+    {
+        _ring = IoRing.Create(_entries, _highestRung);
+        _cqes = new Cqe[_ring.CqEntries];
+        _deferTaskRun = _ring.Features.DeferTaskRun;
+        _taskRunFlag = _ring.Features.HasSetupFlag(IORING_SETUP_TASKRUN_FLAG);
+
+        if (_maxKernelWorkers >= 0)
+        {
+            uint bounded = (uint)_maxKernelWorkers, unbounded = (uint)_maxKernelWorkers;
+            _ = _ring.SetIoWorkerLimits(ref bounded, ref unbounded); // best effort: kernels before 5.15 lack it
+        }
+
+        _eventFd = Interop.Libc.EventFd(0, Interop.Libc.EFD_CLOEXEC | Interop.Libc.EFD_NONBLOCK);
+        if (_eventFd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            _ring.Dispose();
+            throw new IOException($"eventfd failed: {Errno.Describe(errno)}", errno);
+        }
+
+        _eventBuffer = (ulong*)NativeMemory.Alloc(sizeof(ulong));
+        ArmWake();
+    }
+
+    private void ArmWake()
+    {
+        Sqe* sqe = _ring!.TryGetSqe();
+        if (sqe == null)
+        {
+            return; // retried at the next flush
+        }
+
+        RingPrep.Read(sqe, _eventFd, _eventBuffer, sizeof(ulong), 0, WakeUserData);
+        _wakeArmed = true;
+    }
+
+    public override void Submit(IoOperation op)
+    {
+        Sqe* sqe = _backlog.Count == 0 ? _ring!.TryGetSqe() : null;
+        if (sqe == null)
+        {
+            // The SQ is full: keep the order and submit it at the next flush, once the kernel has taken what is queued.
+            _backlog.Enqueue(op);
+            return;
+        }
+
+        op.Prepare(sqe);
+    }
+
+    public override void Cancel(IoOperation op)
+    {
+        Sqe* sqe = _ring!.TryGetSqe();
+        if (sqe == null)
+        {
+            _cancelBacklog.Enqueue(op.UserData);
+            return;
+        }
+
+        RingPrep.Cancel(sqe, op.UserData, 0, CancelUserData);
+    }
+
+    public override int ProcessCompletions()
+    {
+        IoRing ring = _ring!;
+        Cqe[] cqes = _cqes;
+        int total = 0;
+        while (true)
+        {
+            int n = ring.Drain(cqes);
+            for (int i = 0; i < n; i++)
+            {
+                ref Cqe cqe = ref cqes[i];
+                ulong userData = cqe.UserData;
+                if ((userData & OperationSlab.InternalBit) != 0)
+                {
+                    if (userData == WakeUserData)
+                    {
+                        _wakeArmed = false;
+                    }
+
+                    continue;
+                }
+
+                IoOperation? op = _slab.Find(userData);
+                if (op is null)
+                {
+                    continue; // cannot happen: every slab entry sees exactly one final completion
+                }
+
+                if (op.OnResult(cqe.Res))
+                {
+                    _slab.Remove(userData);
+                    Worker.CompleteOperation(op);
+                }
+                else
+                {
+                    Submit(op);
+                }
+            }
+
+            total += n;
+            if (n < cqes.Length)
+            {
+                return total;
+            }
+        }
+    }
+
+    public override void Flush(bool wait, long timeoutNanoseconds)
+    {
+        IoRing ring = _ring!;
+        DrainBacklog(ring);
+        if (!_wakeArmed)
+        {
+            ArmWake();
+        }
+
+        int rc;
+        if (wait)
+        {
+            uint pending = ring.SqPending;
+            rc = ring.SubmitAndWait(1, timeoutNanoseconds);
+            EnterCalls++;
+            SubmittedSqes += Math.Min(pending, rc > 0 ? (uint)rc : 0);
+        }
+        else
+        {
+            uint pending = ring.SqPending;
+
+            // Enter only when there is something to hand over, or when completions cannot appear without it: a
+            // DEFER_TASKRUN ring posts them only while its owner is inside io_uring_enter with GETEVENTS.
+            bool needEvents = _slab.InFlight > 0 && (_deferTaskRun || (_taskRunFlag && ring.TaskRunPending));
+            if (pending == 0 && !needEvents)
+            {
+                return;
+            }
+
+            rc = ring.Submit(getEvents: needEvents || _deferTaskRun);
+            EnterCalls++;
+            SubmittedSqes += rc > 0 ? rc : 0;
+        }
+
+        if (rc < 0 && rc != -Errno.EBUSY && rc != -Errno.EAGAIN && rc != -Errno.ETIME)
+        {
+            throw new IOException($"io_uring_enter failed: {Errno.Describe(-rc)}", -rc);
+        }
+    }
+
+    private void DrainBacklog(IoRing ring)
+    {
+        while (_cancelBacklog.Count > 0)
+        {
+            Sqe* sqe = ring.TryGetSqe();
+            if (sqe == null)
+            {
+                return;
+            }
+
+            RingPrep.Cancel(sqe, _cancelBacklog.Dequeue(), 0, CancelUserData);
+        }
+
+        while (_backlog.Count > 0)
+        {
+            Sqe* sqe = ring.TryGetSqe();
+            if (sqe == null)
+            {
+                // Hand the full SQ over now so that the rest fits; one extra enter only in this overloaded case.
+                int rc = ring.Submit();
+                EnterCalls++;
+                if (rc <= 0 || (sqe = ring.TryGetSqe()) == null)
+                {
+                    return;
+                }
+            }
+
+            _backlog.Dequeue().Prepare(sqe);
+        }
+    }
+
+    public override void Wake()
+    {
+        ulong one = 1;
+        Interop.Libc.Write(_eventFd, &one, sizeof(ulong));
+        Interlocked.Increment(ref _wakeWrites);
+    }
+
+    /// <summary>Cancels the armed wake-up read and waits for its completion, so the kernel no longer holds the read buffer.</summary>
+    public override void Quiesce()
+    {
+        IoRing? ring = _ring;
+        if (ring is null || ring.IsDisposed)
+        {
+            return;
+        }
+
+        Sqe* sqe;
+        while ((sqe = ring.TryGetSqe()) == null)
+        {
+            ring.Submit();
+        }
+
+        RingPrep.Cancel(sqe, WakeUserData, 0, CancelUserData);
+        while (_wakeArmed)
+        {
+            int rc = ring.SubmitAndWait(1, 100_000_000);
+            if (rc < 0 && rc != -Errno.EBUSY && rc != -Errno.EAGAIN)
+            {
+                break;
+            }
+
+            ProcessCompletions();
+        }
+    }
+
+    public override string Describe() => _ring?.Features.ToString() ?? "not initialized";
+
+    public override void Dispose()
+    {
+        _ring?.Dispose();
+        if (_eventFd >= 0)
+        {
+            Interop.Libc.Close(_eventFd);
+            _eventFd = -1;
+        }
+
+        if (_eventBuffer != null && !_wakeArmed)
+        {
+            NativeMemory.Free(_eventBuffer);
+        }
+
+        // If the wake read could not be confirmed cancelled, the 8-byte buffer is deliberately leaked rather than
+        // freed under the kernel.
+        _eventBuffer = null;
+    }
+}

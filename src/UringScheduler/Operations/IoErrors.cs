@@ -1,0 +1,52 @@
+using UringScheduler.Native;
+
+namespace UringScheduler.Operations;
+
+/// <summary>
+/// Maps an errno from a completion to the exception .NET's own file APIs throw for it (mirrors dotnet/runtime's
+/// Interop.GetExceptionForIoErrno): <c>EBADF</c>, <c>EACCES</c> and <c>EPERM</c> give
+/// <see cref="UnauthorizedAccessException"/>; <c>ECANCELED</c> <see cref="OperationCanceledException"/>; anything else an
+/// <see cref="IOException"/> whose HResult is the errno and whose message is the strerror text.
+/// </summary>
+internal static class IoErrors
+{
+    public static Exception FromErrno(int errno, int fd)
+    {
+        string? path = PathOf(fd);
+        switch (errno)
+        {
+            case Errno.EBADF:
+            case Errno.EACCES:
+            case Errno.EPERM:
+                return path is null
+                    ? new UnauthorizedAccessException("Access to the path is denied.", new IOException(Errno.Message(errno), errno))
+                    : new UnauthorizedAccessException($"Access to the path '{path}' is denied.", new IOException(Errno.Message(errno), errno));
+            case Errno.ECANCELED:
+                return new OperationCanceledException();
+            case 27: // EFBIG
+                return new ArgumentOutOfRangeException("value", "Specified file length was too large for the file system.");
+            default:
+                string message = path is null ? Errno.Message(errno) : $"{Errno.Message(errno)} : '{path}'";
+                return new IOException(message, errno);
+        }
+    }
+
+    // Best effort, on the cold error path only: the kernel's name for the descriptor.
+    private static string? PathOf(int fd)
+    {
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            FileSystemInfo? target = new FileInfo($"/proc/self/fd/{fd}").ResolveLinkTarget(returnFinalTarget: false);
+            return target?.FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
