@@ -55,7 +55,9 @@ internal sealed class CaseRunner
             method.Start(clock, recorders);
             clock.Begin();
             method.Release();
-            Monitor monitor = new(clock, recorders, progress);
+            // Join(0) rethrows a loop's failure, so a case whose loops all die at once ends at once instead of
+            // sitting out its duration.
+            Monitor monitor = new(clock, recorders, progress, () => method.Join(TimeSpan.Zero));
             monitor.WaitUntil(clock.MeasureStart);
             ProcessCounters before = ProcessCounters.Capture();
             monitor.WaitUntil(clock.MeasureEnd);
@@ -98,11 +100,13 @@ internal sealed class CaseRunner
         private readonly MeasurementClock _clock;
         private readonly LoopRecorder[] _recorders;
         private readonly Action<double, double, double>? _progress;
+        private readonly Func<bool> _finished;
         private long _lastOps;
         private long _lastTimestamp;
 
-        public Monitor(MeasurementClock clock, LoopRecorder[] recorders, Action<double, double, double>? progress)
+        public Monitor(MeasurementClock clock, LoopRecorder[] recorders, Action<double, double, double>? progress, Func<bool> finished)
         {
+            _finished = finished;
             _clock = clock;
             _recorders = recorders;
             _progress = progress;
@@ -123,6 +127,10 @@ internal sealed class CaseRunner
                 TimeSpan step = Stopwatch.GetElapsedTime(now, Math.Min(timestamp, now + Stopwatch.Frequency));
                 Thread.Sleep(step);
                 Report();
+                if (_finished())
+                {
+                    return;
+                }
             }
         }
 
