@@ -1,22 +1,215 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
+using UringScheduler.Operations;
 
 namespace UringScheduler;
 
-/// <summary>STUB: replaced by the RandomAccess mirror.</summary>
+/// <summary>
+/// A drop-in for the async methods of <see cref="RandomAccess"/> that runs on io_uring: same inputs, same results,
+/// same exceptions, but no ThreadPool hop. On a worker thread the operation goes to that worker's ring and the caller
+/// resumes inline on the worker; on any other thread it goes to a worker of the ambient runtime (the first created and
+/// not yet disposed) and the caller resumes in its own context.
+/// </summary>
+/// <remarks>
+/// Beyond .NET 10's <see cref="RandomAccess"/>, unseekable handles (pipes, FIFOs, character devices) are accepted,
+/// as in .NET 11: the offset must still be non-negative and is ignored. Cancelling the token while an operation is in
+/// flight cancels it in the kernel; the caller's buffer stays pinned until the kernel has released it.
+/// </remarks>
 public static class UringRandomAccess
 {
-    /// <summary>Reads.</summary>
-    public static ValueTask<int> ReadAsync(SafeFileHandle handle, Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Reads into <paramref name="buffer"/> from <paramref name="fileOffset"/>.</summary>
+    /// <returns>The bytes read: fewer than asked when the kernel returns a short count, 0 at or past end of file.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">Called outside a worker while no runtime is alive.</exception>
+    /// <exception cref="UnauthorizedAccessException">The handle is not open for reading (awaited).</exception>
+    /// <exception cref="IOException">The kernel reported an error (awaited); HResult is the errno.</exception>
+    public static ValueTask<int> ReadAsync(SafeFileHandle handle, Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default)
+    {
+        ValidateInput(handle, fileOffset);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
 
-    /// <summary>Reads.</summary>
-    public static ValueTask<long> ReadAsync(SafeFileHandle handle, IReadOnlyList<Memory<byte>> buffers, long fileOffset, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+        UringWorker worker = ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(handle);
+        op.SetRead(buffer, fileOffset);
+        op.SetCancellationToken(cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTaskOfInt();
+    }
 
-    /// <summary>Writes.</summary>
-    public static ValueTask WriteAsync(SafeFileHandle handle, ReadOnlyMemory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>
+    /// Reads into <paramref name="buffers"/>, in order, from <paramref name="fileOffset"/> with one vectored read. At most
+    /// 1024 buffers are filled by one call (the kernel's limit); the count may be short.
+    /// </summary>
+    /// <returns>The total bytes read.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> or <paramref name="buffers"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    public static ValueTask<long> ReadAsync(SafeFileHandle handle, IReadOnlyList<Memory<byte>> buffers, long fileOffset, CancellationToken cancellationToken = default)
+    {
+        ValidateInput(handle, fileOffset);
+        ArgumentNullException.ThrowIfNull(buffers);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<long>(cancellationToken);
+        }
 
-    /// <summary>Writes.</summary>
-    public static ValueTask WriteAsync(SafeFileHandle handle, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long fileOffset, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+        UringWorker worker = ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(handle);
+        op.SetReadV(buffers, fileOffset);
+        op.SetCancellationToken(cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTaskOfLong();
+    }
 
-    /// <summary>Flushes.</summary>
-    public static ValueTask FlushToDiskAsync(SafeFileHandle handle, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="fileOffset"/>, resubmitting the rest after a short write. Writing past the end extends the file.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    /// <exception cref="UnauthorizedAccessException">The handle is not open for writing (awaited).</exception>
+    public static ValueTask WriteAsync(SafeFileHandle handle, ReadOnlyMemory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default)
+    {
+        ValidateInput(handle, fileOffset);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        UringWorker worker = ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(handle);
+        op.SetWrite(buffer, fileOffset);
+        op.SetCancellationToken(cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTask();
+    }
+
+    /// <summary>Writes all of <paramref name="buffers"/>, in order, from <paramref name="fileOffset"/>: vectored writes of at most 1024 buffers each, looping until everything is written.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> or <paramref name="buffers"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    public static ValueTask WriteAsync(SafeFileHandle handle, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long fileOffset, CancellationToken cancellationToken = default)
+    {
+        ValidateInput(handle, fileOffset);
+        ArgumentNullException.ThrowIfNull(buffers);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!HasBytes(buffers))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        UringWorker worker = ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(handle);
+        op.SetWriteV(buffers, fileOffset);
+        op.SetCancellationToken(cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTask();
+    }
+
+    /// <summary>
+    /// Flushes the file's data and metadata to the storage device (<c>fsync</c>), as <see cref="RandomAccess.FlushToDisk"/>
+    /// does; handles that cannot be synced (pipes, character devices) complete without error, as there.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    public static ValueTask FlushToDiskAsync(SafeFileHandle handle, CancellationToken cancellationToken = default)
+    {
+        ValidateInput(handle, 0);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        UringWorker worker = ResolveWorker();
+        IoOperation op = worker.PrepareOperation();
+        op.SetHandle(handle);
+        op.SetFsync(dataOnly: false);
+        op.SetCancellationToken(cancellationToken);
+        worker.Submit(op);
+        return op.AsValueTask();
+    }
+
+    /// <summary>The worker that serves a call made on this thread.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static UringWorker ResolveWorker()
+    {
+        UringWorker? worker = UringWorker.Current;
+        if (worker is not null)
+        {
+            return worker;
+        }
+
+        return ResolveAmbientWorker();
+    }
+
+    private static UringWorker ResolveAmbientWorker()
+    {
+        UringRuntime? runtime = UringRuntime.Ambient;
+        if (runtime is null)
+        {
+            ThrowHelper.ThrowInvalidOperationException_NoRuntime();
+        }
+
+        return runtime.NextWorker();
+    }
+
+    // Same checks, order and exceptions as System.IO.RandomAccess, except that unseekable handles are accepted.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ValidateInput(SafeFileHandle handle, long fileOffset)
+    {
+        if (handle is null || handle.IsInvalid || handle.IsClosed || fileOffset < 0)
+        {
+            ThrowInvalidInput(handle, fileOffset);
+        }
+    }
+
+    private static void ThrowInvalidInput(SafeFileHandle? handle, long fileOffset)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (handle.IsInvalid)
+        {
+            throw new ArgumentException("Invalid handle.", nameof(handle));
+        }
+
+        if (handle.IsClosed)
+        {
+            throw new ObjectDisposedException(null, "Cannot access a closed file.");
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(fileOffset), "Non-negative number required.");
+    }
+
+    private static bool HasBytes(IReadOnlyList<ReadOnlyMemory<byte>> buffers)
+    {
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            if (!buffers[i].IsEmpty)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

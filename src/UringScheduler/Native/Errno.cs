@@ -10,6 +10,7 @@ internal static class Errno
     internal const int ENOENT = 2;
     internal const int EINTR = 4;
     internal const int EIO = 5;
+    internal const int ENXIO = 6;
     internal const int EBADF = 9;
     internal const int EAGAIN = 11;
     internal const int ENOMEM = 12;
@@ -22,6 +23,7 @@ internal static class Errno
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;
     internal const int ENOSPC = 28;
+    internal const int EROFS = 30;
     internal const int ESPIPE = 29;
     internal const int EPIPE = 32;
     internal const int ENOSYS = 38;

@@ -14,6 +14,13 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "eventfd", SetLastError = true)]
         internal static partial int EventFd(uint initval, int flags);
 
+        internal const int O_CLOEXEC = 0x80000;
+        internal const int O_NONBLOCK = 0x800;
+
+        /// <summary><c>pipe2(fds, flags)</c>: fills <c>fds[0]</c> (read end) and <c>fds[1]</c> (write end).</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "pipe2", SetLastError = true)]
+        internal static partial int Pipe2(int* fds, int flags);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "read", SetLastError = true)]
         internal static partial nint Read(int fd, void* buffer, nuint count);
 

@@ -19,8 +19,8 @@ internal static class IoErrors
             case Errno.EACCES:
             case Errno.EPERM:
                 return path is null
-                    ? new UnauthorizedAccessException("Access to the path is denied.", new IOException(Errno.Message(errno), errno))
-                    : new UnauthorizedAccessException($"Access to the path '{path}' is denied.", new IOException(Errno.Message(errno), errno));
+                    ? new UnauthorizedAccessException("Access to the path is denied.")
+                    : new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
             case Errno.ECANCELED:
                 return new OperationCanceledException();
             case 27: // EFBIG

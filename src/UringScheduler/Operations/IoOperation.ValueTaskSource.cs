@@ -9,7 +9,7 @@ namespace UringScheduler.Operations;
 // The awaitable side. ManualResetValueTaskSourceCore always Posts to a captured SynchronizationContext; this core
 // instead resumes inline when the captured context is the completing worker's own, which is the zero-hop resume the
 // design exists for.
-internal sealed partial class IoOperation : IValueTaskSource<int>, IValueTaskSource
+internal sealed partial class IoOperation : IValueTaskSource<int>, IValueTaskSource<long>, IValueTaskSource
 {
     private static readonly Action<object?> s_completedSentinel = static _ => Debug.Fail("The completed sentinel must never be invoked.");
     private static readonly SendOrPostCallback s_postedInvoke = static s => ((IoOperation)s!).InvokeContinuationInline();
@@ -29,6 +29,8 @@ internal sealed partial class IoOperation : IValueTaskSource<int>, IValueTaskSou
     internal short Version => _version;
 
     internal ValueTask<int> AsValueTaskOfInt() => new(this, _version);
+
+    internal ValueTask<long> AsValueTaskOfLong() => new(this, _version);
 
     internal ValueTask AsValueTask() => new(this, _version);
 
@@ -96,6 +98,8 @@ internal sealed partial class IoOperation : IValueTaskSource<int>, IValueTaskSou
     }
 
     int IValueTaskSource<int>.GetResult(short token) => GetResultCore(token);
+
+    long IValueTaskSource<long>.GetResult(short token) => GetResultCore(token);
 
     void IValueTaskSource.GetResult(short token) => GetResultCore(token);
 

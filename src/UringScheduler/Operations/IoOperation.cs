@@ -407,6 +407,12 @@ internal sealed unsafe partial class IoOperation
             // A timeout that expires is the expected outcome of a delay.
             _result = 0;
         }
+        else if (result < 0 && Kind is IoOpKind.Fsync or IoOpKind.FdataSync && -result is Errno.EINVAL or Errno.EROFS or Errno.EOPNOTSUPP)
+        {
+            // As RandomAccess.FlushToDisk: a descriptor that cannot be synced (pipe, character device, read-only
+            // file system) has nothing to flush.
+            _result = 0;
+        }
         else if (result < 0)
         {
             _error = CreateError(-result);

@@ -33,7 +33,8 @@ internal sealed unsafe partial class Ring
     /// <summary>
     /// Copies up to <c>destination.Length</c> completions out of the CQ and frees their slots at once, so that running
     /// their continuations afterwards never holds CQ space. When the CQ is empty but the kernel holds overflowed
-    /// completions, flushes them first. Returns how many were copied.
+    /// completions, flushes them first; that enter also submits every SQE prepared so far, so call it only between
+    /// complete SQEs (never half-way through a linked group). Returns how many were copied.
     /// </summary>
     public int Drain(Span<Cqe> destination)
     {

@@ -108,7 +108,7 @@ internal sealed unsafe partial class Ring
         }
 
         KernelTimespec ts = KernelTimespec.FromNanoseconds(timeoutNanoseconds);
-        if (_features.ExtArg)
+        if (_features.ExtArg && !ForceTimeoutSqeWait)
         {
             GetEventsArg arg = default;
             arg.Ts = (ulong)&ts;
@@ -119,10 +119,20 @@ internal sealed unsafe partial class Ring
         return SubmitAndWaitWithTimeoutSqe(waitCount, &ts);
     }
 
+    /// <summary>
+    /// Makes timed waits use the TIMEOUT-SQE path of kernels without <c>EXT_ARG</c> (before 5.11), so that the tests
+    /// cover it on any kernel.
+    /// </summary>
+    internal bool ForceTimeoutSqeWait { get; set; }
+
     // Kernels before 5.11 lack EXT_ARG: a TIMEOUT SQE whose completion the drain discards bounds the wait instead.
     // The timespec must stay valid until the kernel has read it, which happens during this enter call.
+    // The result counts the caller's SQEs only, as the EXT_ARG path does: the SQEs consumed by the enter that made
+    // room, plus those of the waiting enter minus our own TIMEOUT. (It used to return the waiting enter's raw count:
+    // 1 instead of 0 on a plain timeout, and it lost the count of the first enter when the SQ was full.)
     private int SubmitAndWaitWithTimeoutSqe(uint waitCount, KernelTimespec* ts)
     {
+        int submitted = 0;
         Sqe* sqe = TryGetSqe();
         if (sqe == null)
         {
@@ -132,16 +142,25 @@ internal sealed unsafe partial class Ring
                 return rc;
             }
 
+            submitted = rc;
             sqe = TryGetSqe();
             if (sqe == null)
             {
-                return -Errno.EBUSY;
+                return submitted > 0 ? submitted : -Errno.EBUSY;
             }
         }
 
         RingPrep.Timeout(sqe, ts, count: waitCount, flags: 0, InternalUserData);
         uint pending = Flush();
-        return Enter(pending, waitCount, IORING_ENTER_GETEVENTS, null, 0);
+        int entered = Enter(pending, waitCount, IORING_ENTER_GETEVENTS, null, 0);
+        if (entered < 0)
+        {
+            // The TIMEOUT stays queued and goes in with the next submit; its completion is discarded like any other.
+            return submitted > 0 ? submitted : entered;
+        }
+
+        // SQEs are consumed in order and the TIMEOUT is the last one: it went in exactly when all of them did.
+        return submitted + (entered == (int)pending ? entered - 1 : entered);
     }
 
     /// <summary>Runs <c>io_uring_enter</c>, retrying when a signal interrupts it (nothing was submitted then).</summary>

@@ -49,6 +49,9 @@ internal sealed unsafe partial class Ring : IDisposable
 
     public bool IsDisposed => _fd < 0;
 
+    // IORING_MAX_CQ_ENTRIES: twice the kernel's largest SQ (32768).
+    private const uint MaxCqEntries = 65536;
+
     /// <summary>
     /// Creates a ring on the calling thread, starting at <paramref name="highestRung"/> and stepping down the setup
     /// ladder while the kernel rejects flags with EINVAL. The CQ gets <paramref name="cqEntries"/> entries (0: twice the SQ).
@@ -59,6 +62,14 @@ internal sealed unsafe partial class Ring : IDisposable
         if (entries == 0 || entries > 32768 || (entries & (entries - 1)) != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(entries), entries, "Ring entries must be a power of two from 1 to 32768.");
+        }
+
+        // Checked here rather than left to the kernel: io_uring_setup answers a bad CQ size with EINVAL, which the
+        // ladder below takes for "flag unknown" and walks down to the bare ring, silently losing CQSIZE and
+        // SINGLE_ISSUER|DEFER_TASKRUN. (The kernel rounds a non-power-of-two CQ size up; that is harmless.)
+        if (cqEntries != 0 && (cqEntries < entries || cqEntries > MaxCqEntries))
+        {
+            throw new ArgumentOutOfRangeException(nameof(cqEntries), cqEntries, $"CQ entries must be 0 (twice the SQ) or from the SQ size ({entries}) to {MaxCqEntries}.");
         }
 
         cqEntries = cqEntries == 0 ? entries * 2 : cqEntries;

@@ -1,0 +1,56 @@
+using UringScheduler.Ring;
+using static UringScheduler.Native.Interop.IoUring;
+
+namespace UringScheduler.Tests.Ring;
+
+using Ring = UringScheduler.Ring.Ring;
+
+public unsafe class RingSetupLadderTests
+{
+    [TestCase((int)RingSetupRung.DeferTaskRun, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN)]
+    [TestCase((int)RingSetupRung.CoopTaskRun, IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER)]
+    [TestCase((int)RingSetupRung.Plain, IORING_SETUP_CQSIZE, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER)]
+    public void ForcedRung_IsObtained_AndNopWorks(int rungValue, uint required, uint forbidden)
+    {
+        // RingSetupRung is internal, so the public test method takes it as an int.
+        var rung = (RingSetupRung)rungValue;
+
+        // Linux 6.1+ grants every rung, so starting at one must land exactly on it.
+        using var ring = Ring.Create(8, rung);
+        TestContext.Out.WriteLine(ring.Features.ToString());
+        Assert.That(ring.Features.Rung, Is.EqualTo(rung));
+        Assert.That(ring.Features.SetupFlags, Is.EqualTo(Ring.FlagsFor(rung)));
+        Assert.That(ring.Features.SetupFlags & required, Is.EqualTo(required));
+        Assert.That(ring.Features.SetupFlags & forbidden, Is.Zero);
+        Assert.That(ring.Features.DeferTaskRun, Is.EqualTo(rung == RingSetupRung.DeferTaskRun));
+
+        for (int i = 0; i < 3; i++)
+        {
+            RingPrep.Nop(RingTestHelpers.GetSqe(ring), (ulong)(100 + i));
+        }
+
+        List<Cqe> cqes = RingTestHelpers.WaitForCompletions(ring, 3);
+        Assert.That(cqes.Select(c => c.UserData).Order(), Is.EqualTo(new ulong[] { 100, 101, 102 }));
+        Assert.That(cqes.All(c => c.Res == 0));
+    }
+
+    [Test]
+    public void DefaultRing_GetsTheTopRung_AndTheRequestedSizes()
+    {
+        using var ring = Ring.Create(16, cqEntries: 64);
+        TestContext.Out.WriteLine(ring.Features.ToString());
+        Assert.That(ring.Features.Rung, Is.EqualTo(RingSetupRung.DeferTaskRun));
+        Assert.That(ring.SqEntries, Is.EqualTo(16u));
+        Assert.That(ring.CqEntries, Is.EqualTo(64u));
+        Assert.That(ring.Features.SqEntries, Is.EqualTo(16u));
+        Assert.That(ring.Features.CqEntries, Is.EqualTo(64u));
+        Assert.That(ring.Features.ExtArg && ring.Features.NoDrop);
+    }
+
+    [Test]
+    public void DefaultCq_IsTwiceTheSq()
+    {
+        using var ring = Ring.Create(32);
+        Assert.That(ring.CqEntries, Is.EqualTo(64u));
+    }
+}
