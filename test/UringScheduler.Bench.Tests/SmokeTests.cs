@@ -22,14 +22,14 @@ public class SmokeTests
     public void DirectReadsRunWhereTheFileSystemAllowsThem()
     {
         using TempFolder temp = new();
-        BenchRun run = BenchRun.Start(Arguments(temp, "pread_2,mmap_1", "--direct"));
+        BenchRun run = BenchRun.Start(Arguments(temp, "uring_2,pread_2,mmap_1", "--direct"));
         if (run.ExitCode == 2 && run.Error.Contains("O_DIRECT", StringComparison.Ordinal))
         {
             Assert.Ignore("the temp folder's file system refuses O_DIRECT: " + run.Error);
         }
 
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
-        CheckJson(temp, ["pread_2", "mmap_1"]);
+        CheckJson(temp, ["uring_2", "pread_2", "mmap_1"]);
     }
 
     [Test]

@@ -44,6 +44,8 @@ internal static class CaseMeasurement
         long ops = merged.TotalCount;
         double seconds = clock.MeasuredSeconds;
         double cpuNs = (after.CpuTime - before.CpuTime).TotalNanoseconds;
+        double machineSeconds = Environment.ProcessorCount * ((after.Timestamp - before.Timestamp) / (double)System.Diagnostics.Stopwatch.Frequency);
+        TimeSpan others = (after.SystemBusy - before.SystemBusy) - (after.CpuTime - before.CpuTime);
         long allocated = (after.AllocatedBytes - before.AllocatedBytes) - (after.RunnerAllocatedBytes - before.RunnerAllocatedBytes);
         return new CaseResult
         {
@@ -64,6 +66,7 @@ internal static class CaseMeasurement
             ThreadPoolWorkItems = after.ThreadPoolWorkItems - before.ThreadPoolWorkItems,
             AllocatedBytesPerOp = ops > 0 ? Math.Max(0, allocated) / (double)ops : 0,
             Errors = errors,
+            OtherCpuPercent = machineSeconds > 0 ? Math.Clamp(100 * others.TotalSeconds / machineSeconds, 0, 100) : 0,
             OpsPerSecond = perSecond,
             Heatmap = heatmap,
         };

@@ -35,6 +35,12 @@ internal sealed record CaseResult
 
     public long Errors { get; init; }
 
+    /// <summary>
+    /// CPU time the rest of the machine used during the measured phase, in percent of all CPUs: near 0 on a quiet
+    /// machine; anything large means the figures were taken under someone else's load.
+    /// </summary>
+    public double OtherCpuPercent { get; init; }
+
     /// <summary>Worker threads of the runtime (uring and nop cases), else 0.</summary>
     public int Workers { get; init; }
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace UringScheduler.Bench.Measurement;
 
 /// <summary>Process-wide counters sampled at the edges of the measured phase; a case reports their deltas.</summary>
-internal readonly record struct ProcessCounters(TimeSpan CpuTime, long ThreadPoolWorkItems, long AllocatedBytes, long RunnerAllocatedBytes, long Timestamp)
+internal readonly record struct ProcessCounters(TimeSpan CpuTime, long ThreadPoolWorkItems, long AllocatedBytes, long RunnerAllocatedBytes, TimeSpan SystemBusy, long Timestamp)
 {
     /// <summary>
     /// Samples now. <see cref="RunnerAllocatedBytes"/> is what the calling (runner) thread allocated so far: the progress
@@ -14,5 +14,6 @@ internal readonly record struct ProcessCounters(TimeSpan CpuTime, long ThreadPoo
         ThreadPool.CompletedWorkItemCount,
         GC.GetTotalAllocatedBytes(precise: true),
         GC.GetAllocatedBytesForCurrentThread(),
+        SystemCpu.Busy(),
         Stopwatch.GetTimestamp());
 }

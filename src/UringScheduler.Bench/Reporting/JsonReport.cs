@@ -80,6 +80,7 @@ internal static class JsonReport
             // Extras beyond the fixed keys.
             writer.WriteNumber("p99_ns", r.P99Ns);
             writer.WriteNumber("workers", r.Workers);
+            writer.WriteNumber("other_cpu_percent", Math.Round(r.OtherCpuPercent, 1));
             writer.WriteStartArray("ops_per_second");
             foreach (long ops in r.OpsPerSecond)
             {

@@ -25,7 +25,9 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine("Latencies are per read in nanoseconds, measured from submission to completion as the loop sees it. cpu is the");
         md.AppendLine("process's user+system time per operation; threadpool items and allocated bytes are process-wide deltas over the");
-        md.AppendLine("measured phase (the progress display's own allocations excluded).");
+        md.AppendLine("measured phase (the progress display's own allocations excluded). others' cpu is the CPU time the rest of the");
+        md.AppendLine("machine (other processes, hypervisor steal) used meanwhile, in percent of all CPUs: when it is high, the case ran");
+        md.AppendLine("under someone else's load and its figures are not representative.");
         md.AppendLine();
         AppendTable(md, results);
 

@@ -12,7 +12,7 @@ internal static class ResultTable
     public static readonly string[] Headers =
     [
         "case", "throughput (op/s)", "p50 (ns)", "p90 (ns)", "p99.9 (ns)", "p99.99 (ns)", "max (ns)",
-        "cpu (ns/op)", "threadpool items", "alloc (B/op)", "errors",
+        "cpu (ns/op)", "threadpool items", "alloc (B/op)", "errors", "others' cpu",
     ];
 
     public static IEnumerable<string[]> Rows(IEnumerable<CaseResult> results) => results.Select(Row);
@@ -21,7 +21,7 @@ internal static class ResultTable
     {
         if (r.Failed)
         {
-            return [r.Name, "failed", "-", "-", "-", "-", "-", "-", "-", "-", r.Errors.ToString(CultureInfo.InvariantCulture)];
+            return [r.Name, "failed", "-", "-", "-", "-", "-", "-", "-", "-", r.Errors.ToString(CultureInfo.InvariantCulture), "-"];
         }
 
         return
@@ -37,6 +37,7 @@ internal static class ResultTable
             Integer(r.ThreadPoolWorkItems),
             r.AllocatedBytesPerOp.ToString(r.AllocatedBytesPerOp < 10 ? "0.00" : "N0", CultureInfo.InvariantCulture),
             Integer(r.Errors),
+            r.OtherCpuPercent.ToString("0", CultureInfo.InvariantCulture) + " %",
         ];
     }
 
