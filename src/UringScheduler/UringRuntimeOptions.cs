@@ -34,6 +34,23 @@ public sealed class UringRuntimeOptions
     /// </summary>
     public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Slots in each ring's registered-file table (sparse). A <c>UringFile</c> takes one slot per worker that
+    /// uses it, so its operations go out with <c>IOSQE_FIXED_FILE</c> and skip the kernel's per-operation file lookup.
+    /// Default 1024; 0 disables registered files. Capped by RLIMIT_NOFILE.
+    /// </summary>
+    public int RegisteredFileSlots { get; set; } = 1024;
+
+    /// <summary>
+    /// Buffers in the runtime's registered buffer pool (<c>UringRuntime.Buffers</c>), registered in every ring for
+    /// <c>READ_FIXED</c>/<c>WRITE_FIXED</c>. Default 0: no pool. The pool's memory is locked by the kernel and counts
+    /// against RLIMIT_MEMLOCK once per ring (unless the process has CAP_IPC_LOCK).
+    /// </summary>
+    public int RegisteredBufferCount { get; set; }
+
+    /// <summary>Size of each registered buffer in bytes: a multiple of 4096, default 65536.</summary>
+    public int RegisteredBufferSize { get; set; } = 65536;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -55,6 +72,21 @@ public sealed class UringRuntimeOptions
         if (WorkBudget < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(WorkBudget), WorkBudget, "UringRuntimeOptions.WorkBudget must be at least 1.");
+        }
+
+        if (RegisteredFileSlots < 0 || RegisteredFileSlots > 1 << 20)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RegisteredFileSlots), RegisteredFileSlots, "UringRuntimeOptions.RegisteredFileSlots must be from 0 to 1048576.");
+        }
+
+        if (RegisteredBufferCount < 0 || RegisteredBufferCount > 16384)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RegisteredBufferCount), RegisteredBufferCount, "UringRuntimeOptions.RegisteredBufferCount must be from 0 to 16384 (the kernel's limit).");
+        }
+
+        if (RegisteredBufferSize < 4096 || RegisteredBufferSize % 4096 != 0 || RegisteredBufferSize > 1 << 30)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RegisteredBufferSize), RegisteredBufferSize, "UringRuntimeOptions.RegisteredBufferSize must be a multiple of 4096 up to 1 GiB.");
         }
 
         if (StallThreshold < TimeSpan.Zero)

@@ -158,6 +158,9 @@ public sealed partial class UringWorker
             // Announce the sleep, then look again: a producer that enqueued before seeing the flag is caught by the
             // re-check; one that enqueues after the fence sees the flag and writes the eventfd. The full fence orders
             // the flag's store before the inbox loads (store-load, which release/acquire alone would not give).
+            // The wake-up flag is re-armed here, not after waking: a wake-up written while the worker was busy may
+            // already have been consumed by the armed eventfd read, and a flag left set would then swallow the next one.
+            Volatile.Write(ref _wakePending, 0);
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
             if (_inbox.IsEmpty && !_engine.HasExternalCompletions && (!_stopping || _cancelIssued))
@@ -171,7 +174,6 @@ public sealed partial class UringWorker
             }
 
             Volatile.Write(ref _sleeping, 0);
-            Volatile.Write(ref _wakePending, 0);
         }
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace UringScheduler.Tests.RandomAccess;
+namespace UringScheduler.Tests.RandomAccessTests;
 
 [TestFixtureSource(typeof(TestRuntime), nameof(TestRuntime.Backends))]
 public class UringRandomAccessSmokeTests(UringBackend backend)
