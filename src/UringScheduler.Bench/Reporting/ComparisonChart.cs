@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScottPlot;
 using SkiaSharp;
 using UringScheduler.Bench.Measurement;
@@ -9,9 +10,12 @@ internal static class ComparisonChart
 {
     public const string FileName = "comparison.png";
 
-    public static void Write(string path, IReadOnlyList<CaseResult> results, int width = 1000, int panelHeight = 420)
+    public static void Write(string path, IReadOnlyList<CaseResult> results, int panelHeight = 420)
     {
         CaseResult[] ran = results.Where(r => !r.Failed).ToArray();
+
+        // Wide enough that case names under the bars do not run into each other.
+        int width = Math.Max(1000, 100 * ran.Length);
         Plot throughput = Panel(ran, r => r.Throughput, "throughput (op/s)", "Throughput by case (higher is better)");
         Plot tail = Panel(ran, r => r.P999Ns / 1000.0, "p99.9 latency (µs)", "p99.9 latency by case (lower is better)");
 
@@ -34,7 +38,7 @@ internal static class ComparisonChart
         var bars = plot.Add.Bars(values);
         foreach (Bar bar in bars.Bars)
         {
-            bar.Label = bar.Value >= 100 ? bar.Value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : bar.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+            bar.Label = bar.Value.ToString(bar.Value >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture);
         }
 
         bars.ValueLabelStyle.FontSize = 11;
