@@ -44,6 +44,9 @@ internal sealed record CaseResult
     /// <summary>Worker threads of the runtime (uring and nop cases), else 0.</summary>
     public int Workers { get; init; }
 
+    /// <summary>Backend of the runtime (uring and nop cases): <c>IoUring</c>, or <c>Fallback</c> where io_uring is unusable.</summary>
+    public string? Backend { get; init; }
+
     /// <summary>Operations measured in each second of the measured phase.</summary>
     public IReadOnlyList<long> OpsPerSecond { get; init; } = [];
 

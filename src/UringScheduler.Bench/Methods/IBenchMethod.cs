@@ -12,6 +12,9 @@ internal interface IBenchMethod : IDisposable
     /// <summary>Worker threads of a runtime the method runs on; 0 when it has none.</summary>
     int Workers { get; }
 
+    /// <summary>The runtime's active backend (<c>IoUring</c> or <c>Fallback</c>) for methods on a runtime, else null.</summary>
+    string? Backend => null;
+
     /// <summary>
     /// Starts one loop per recorder. Loops may run at once (the clock is not started yet, so they record nothing) or
     /// wait for <see cref="Release"/>; threads do the latter, so that hundreds of them starting do not slow each other.

@@ -20,6 +20,8 @@ internal sealed class NopMethod : IBenchMethod
 
     public int Workers { get; }
 
+    public string? Backend => _runtime.ActiveBackend.ToString();
+
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
         IReadOnlyList<UringWorker> workers = _runtime.Workers;

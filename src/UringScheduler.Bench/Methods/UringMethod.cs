@@ -34,6 +34,8 @@ internal sealed class UringMethod : IBenchMethod
 
     public int Workers => _context.Workers;
 
+    public string? Backend => _runtime.ActiveBackend.ToString();
+
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
         IReadOnlyList<UringWorker> workers = _runtime.Workers;

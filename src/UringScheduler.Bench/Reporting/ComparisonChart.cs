@@ -15,7 +15,7 @@ internal static class ComparisonChart
         CaseResult[] ran = results.Where(r => !r.Failed).ToArray();
 
         // Wide enough that case names under the bars do not run into each other.
-        int width = Math.Max(1000, 100 * ran.Length);
+        int width = Math.Max(1000, 130 * ran.Length);
         Plot throughput = Panel(ran, r => r.Throughput, "throughput (op/s)", "Throughput by case (higher is better)");
         Plot tail = Panel(ran, r => r.P999Ns / 1000.0, "p99.9 latency (µs)", "p99.9 latency by case (lower is better)");
 

@@ -38,9 +38,26 @@ internal static class ConsoleReport
         return table;
     }
 
+    /// <summary>Which backend the runtime cases ran on; loud when it was the fallback, since then they measure no io_uring.</summary>
+    public static IEnumerable<string> BackendNotes(IReadOnlyList<CaseResult> results)
+    {
+        foreach (IGrouping<string, CaseResult> group in results.Where(r => r.Backend is not null).GroupBy(r => r.Backend!))
+        {
+            string cases = string.Join(", ", group.Select(r => r.Name));
+            yield return group.Key == nameof(UringBackend.IoUring)
+                ? $"backend: io_uring ({cases})"
+                : $"backend: {group.Key} ({cases}): io_uring is not usable here, these cases do not measure io_uring";
+        }
+    }
+
     public static void WriteResults(IAnsiConsole console, IReadOnlyList<CaseResult> results)
     {
         console.Write(BuildTable(results));
+        foreach (string line in BackendNotes(results))
+        {
+            console.MarkupLine(Markup.Escape(line));
+        }
+
         foreach (CaseResult failed in results.Where(r => r.Failed))
         {
             console.MarkupLine($"[red]{Markup.Escape(failed.Name)} failed:[/] {Markup.Escape(failed.Failure ?? string.Empty)}");

@@ -81,6 +81,11 @@ internal static class JsonReport
             writer.WriteNumber("p99_ns", r.P99Ns);
             writer.WriteNumber("workers", r.Workers);
             writer.WriteNumber("other_cpu_percent", Math.Round(r.OtherCpuPercent, 1));
+            if (r.Backend is not null)
+            {
+                writer.WriteString("backend", r.Backend);
+            }
+
             writer.WriteStartArray("ops_per_second");
             foreach (long ops in r.OpsPerSecond)
             {

@@ -31,6 +31,11 @@ internal static class MarkdownReport
         md.AppendLine();
         AppendTable(md, results);
 
+        foreach (string line in ConsoleReport.BackendNotes(results))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+        }
+
         foreach (CaseResult failed in results.Where(r => r.Failed))
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- **{failed.Name} failed**: {failed.Failure}");

@@ -113,8 +113,24 @@ internal sealed class BenchApp
         _console.WriteLine();
         ConsoleReport.WriteResults(_console, results);
 
-        JsonReport.Write(options.JsonPath, info, results);
-        ReportWriter.Write(options.ReportDirectory, info, results, options.JsonPath);
+        try
+        {
+            JsonReport.Write(options.JsonPath, info, results);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--json: cannot write '{options.JsonPath}': {e.Message}", e);
+        }
+
+        try
+        {
+            ReportWriter.Write(options.ReportDirectory, info, results, options.JsonPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--report: cannot write into '{options.ReportDirectory}': {e.Message}", e);
+        }
+
         _console.MarkupLine($"JSON: [link]{Markup.Escape(options.JsonPath)}[/]");
         _console.MarkupLine($"report: [link]{Markup.Escape(Path.Combine(options.ReportDirectory, MarkdownReport.FileName))}[/]");
 

@@ -68,7 +68,10 @@ internal sealed class CaseRunner
                 return CaseResult.FailedCase(spec.Name, spec.Method, spec.Concurrency, $"loops did not stop within {s_joinTimeout.TotalSeconds} s after the end");
             }
 
-            return CaseMeasurement.Summarize(spec.Name, spec.Method, spec.Concurrency, method.Workers, clock, recorders, before, after);
+            return CaseMeasurement.Summarize(spec.Name, spec.Method, spec.Concurrency, method.Workers, clock, recorders, before, after) with
+            {
+                Backend = method.Backend,
+            };
         }
         catch (Exception e) when (e is not UsageException)
         {
