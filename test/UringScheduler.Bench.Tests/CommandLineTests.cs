@@ -55,4 +55,14 @@ public class CommandLineTests
         Assert.That(run.ExitCode, Is.EqualTo(2), run.Error);
         Assert.That(run.Error, Does.Contain("not enough free space"));
     }
+
+    [Test]
+    public void UnwritableJsonIsExitCode2()
+    {
+        using TempFolder temp = new();
+        BenchRun run = BenchRun.Start("--files", "1", "--file-size", "64K", "--data", temp.Combine("data"), "--cases", "pread_1",
+            "--duration", "0.2", "--warmup", "0", "--report", temp.Combine("report"), "--json", "/proc/uring-bench/results.json");
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Error);
+        Assert.That(run.Error, Does.StartWith("uring-bench: error: --json"));
+    }
 }
