@@ -83,3 +83,17 @@ public class DataSetTests
         Assert.That(DiskSpace.Available(temp.Combine("not", "yet", "there")), Is.GreaterThan(0));
     }
 }
+
+public class DefaultSizingTests
+{
+    [TestCase(24L << 30, 80L << 30, 128L << 20)]   // this project's machines: the seed-like 8 x 128 MiB
+    [TestCase(64L << 30, 0L, 128L << 20)]          // never more than 1 GiB in all
+    [TestCase(4L << 30, 80L << 30, 32L << 20)]     // 4 GiB of memory: 256 MiB in all
+    [TestCase(1L << 30, 80L << 30, 16L << 20)]     // the floor
+    [TestCase(24L << 30, 1L << 30, 32L << 20)]     // 1 GiB free disk: at most a quarter of it
+    [TestCase(0L, 0L, 128L << 20)]                 // nothing known: the default
+    public void SizesTheDefaultDataSetForTheMachine(long memory, long freeDisk, long expected)
+    {
+        Assert.That(DefaultSizing.FileSizeFor(memory, freeDisk), Is.EqualTo(expected));
+    }
+}

@@ -40,8 +40,8 @@ internal sealed class CommandLine
 
     private readonly Option<string> _fileSize = new("--file-size")
     {
-        Description = "Size of each data file: 64K, 256M, 1G...",
-        DefaultValueFactory = _ => SizeParser.Format(DataSetSpec.DefaultFileSize),
+        Description = "Size of each data file: 64K, 256M, 1G... Default: sized for the machine (1/16 of its memory over 8 files, 16M to 128M)",
+        DefaultValueFactory = _ => SizeParser.Format(DefaultSizing.FileSize()),
     };
 
     private readonly Option<string> _blockSize = new("--block-size")

@@ -3,11 +3,11 @@ namespace UringScheduler.Bench.Data;
 /// <summary>What data set a run needs: how many files, how large, in which block size, where.</summary>
 internal sealed record DataSetSpec(string Directory, int FileCount, long FileSize, int BlockSize)
 {
-    /// <summary>8 × 128 MiB: large enough that random blocks miss the CPU caches, small enough to generate in seconds.</summary>
+    /// <summary>
+    /// 8 files, of <see cref="DefaultSizing.FileSize"/> each (128 MiB on a 24 GiB machine): large enough that random
+    /// blocks miss the CPU caches, small enough to generate in seconds.
+    /// </summary>
     public const int DefaultFileCount = 8;
-
-    /// <summary>See <see cref="DefaultFileCount"/>.</summary>
-    public const long DefaultFileSize = 128L << 20;
 
     /// <summary>The seed's block size.</summary>
     public const int DefaultBlockSize = 4096;
