@@ -35,7 +35,7 @@ internal static class ComparisonChart
     {
         Plot plot = new();
         double[] values = results.Select(value).ToArray();
-        var bars = plot.Add.Bars(values);
+        ScottPlot.Plottables.BarPlot bars = plot.Add.Bars(values);
         foreach (Bar bar in bars.Bars)
         {
             bar.Label = bar.Value.ToString(bar.Value >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture);

@@ -38,7 +38,7 @@ internal static class HeatmapChart
         }
 
         Plot plot = new();
-        var heatmap = plot.Add.Heatmap(cells);
+        ScottPlot.Plottables.Heatmap heatmap = plot.Add.Heatmap(cells);
         heatmap.Colormap = new ScottPlot.Colormaps.Turbo();
         heatmap.NaNCellColor = Colors.White;
 
@@ -59,7 +59,7 @@ internal static class HeatmapChart
         double top = LatencyBuckets.MinOctave + ((high + 1) / (double)LatencyBuckets.PerOctave);
         heatmap.Rectangle = new CoordinateRect(0, windows, bottom, top);
 
-        var colorBar = plot.Add.ColorBar(heatmap);
+        ScottPlot.Panels.ColorBar colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = "log10(operations)";
 
         (double[] positions, string[] labels) = LatencyTicks(bottom, top);
