@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Globalization;
+using UringScheduler.Bench.Data;
+using UringScheduler.Bench.Methods;
+
+namespace UringScheduler.Bench.Cli;
+
+/// <summary>The command line of <c>uring-bench</c> (System.CommandLine), and its translation into <see cref="BenchOptions"/>.</summary>
+internal sealed class CommandLine
+{
+    private readonly Option<string> _cases = new("--cases")
+    {
+        Description = "Comma-separated cases METHOD_N; METHOD is uring, mmap, pread, randomaccess or nop, N the number of loops",
+        DefaultValueFactory = _ => BenchOptions.DefaultCases,
+    };
+
+    private readonly Option<double> _duration = new("--duration")
+    {
+        Description = "Measured seconds per case (after the warm-up)",
+        DefaultValueFactory = _ => 10,
+    };
+
+    private readonly Option<double> _warmup = new("--warmup")
+    {
+        Description = "Warm-up seconds per case, not measured",
+        DefaultValueFactory = _ => 2,
+    };
+
+    private readonly Option<int> _workers = new("--workers")
+    {
+        Description = "Worker threads (rings) of the runtime for uring and nop cases",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    private readonly Option<int> _files = new("--files")
+    {
+        Description = "Number of data files",
+        DefaultValueFactory = _ => DataSetSpec.DefaultFileCount,
+    };
+
+    private readonly Option<string> _fileSize = new("--file-size")
+    {
+        Description = "Size of each data file: 64K, 256M, 1G... Default: sized for the machine (1/16 of its memory over 8 files, 16M to 128M)",
+        DefaultValueFactory = _ => SizeParser.Format(DefaultSizing.FileSize()),
+    };
+
+    private readonly Option<string> _blockSize = new("--block-size")
+    {
+        Description = "Bytes per read, a multiple of 512",
+        DefaultValueFactory = _ => DataSetSpec.DefaultBlockSize.ToString(CultureInfo.InvariantCulture),
+    };
+
+    private readonly Option<string?> _data = new("--data")
+    {
+        Description = "Folder of the data set; generated once, reused while valid. Default: a folder under the temp directory named after the shape",
+    };
+
+    private readonly Option<bool> _direct = new("--direct")
+    {
+        Description = "Open files with O_DIRECT (uring, pread, randomaccess; mmap ignores it)",
+    };
+
+    private readonly Option<bool> _verify = new("--verify")
+    {
+        Description = "Check the pattern of every block read (the default)",
+    };
+
+    private readonly Option<bool> _noVerify = new("--no-verify")
+    {
+        Description = "Do not check blocks",
+    };
+
+    private readonly Option<string?> _json = new("--json")
+    {
+        Description = "Write the results as JSON here. Default: REPORT/results.json",
+    };
+
+    private readonly Option<string?> _report = new("--report")
+    {
+        Description = "Write heatmaps, the comparison chart and report.md into this folder. Default: artifacts/bench in the repository",
+    };
+
+    public CommandLine()
+    {
+        Root = new RootCommand("uring-bench: random aligned block reads over a set of files, closed loop: io_uring (UringScheduler) against mmap, pread and RandomAccess")
+        {
+            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _json, _report,
+        };
+    }
+
+    public RootCommand Root { get; }
+
+    /// <summary>Turns a parse without syntax errors into validated options; throws <see cref="UsageException"/> for bad values.</summary>
+    public BenchOptions Bind(ParseResult result, IReadOnlyList<string> arguments)
+    {
+        IReadOnlyList<CaseSpec> cases = CaseSpec.ParseList(result.GetValue(_cases) ?? BenchOptions.DefaultCases);
+
+        double duration = result.GetValue(_duration);
+        if (!(duration > 0) || double.IsInfinity(duration))
+        {
+            throw new UsageException($"--duration: must be a positive number of seconds, not {duration.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        double warmup = result.GetValue(_warmup);
+        if (!(warmup >= 0) || double.IsInfinity(warmup))
+        {
+            throw new UsageException($"--warmup: must be zero or a positive number of seconds, not {warmup.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        int workers = result.GetValue(_workers);
+        if (workers < 1)
+        {
+            throw new UsageException($"--workers: must be at least 1, not {workers}");
+        }
+
+        int files = result.GetValue(_files);
+        if (files < 1)
+        {
+            throw new UsageException($"--files: must be at least 1, not {files}");
+        }
+
+        string blockText = result.GetValue(_blockSize) ?? string.Empty;
+        if (!SizeParser.TryParse(blockText, out long blockSize) || blockSize % 512 != 0 || blockSize > (64 << 20))
+        {
+            throw new UsageException($"--block-size: '{blockText}' is not a multiple of 512 bytes up to 64M (e.g. 4096)");
+        }
+
+        string sizeText = result.GetValue(_fileSize) ?? string.Empty;
+        if (!SizeParser.TryParse(sizeText, out long fileSize))
+        {
+            throw new UsageException($"--file-size: cannot parse '{sizeText}' (expected a size such as 64K, 256M or 1G)");
+        }
+
+        if (fileSize < blockSize || fileSize % blockSize != 0)
+        {
+            throw new UsageException($"--file-size: {sizeText} is not a whole number of {blockSize}-byte blocks");
+        }
+
+        string dataDirectory = result.GetValue(_data) is { Length: > 0 } data
+            ? Path.GetFullPath(data)
+            : DataSetSpec.DefaultDirectory(files, fileSize, (int)blockSize);
+
+        string reportDirectory = result.GetValue(_report) is { Length: > 0 } report
+            ? Path.GetFullPath(report)
+            : Path.Combine(RepositoryRoot.Find(), "artifacts", "bench");
+
+        string jsonPath = result.GetValue(_json) is { Length: > 0 } json
+            ? Path.GetFullPath(json)
+            : Path.Combine(reportDirectory, "results.json");
+
+        return new BenchOptions
+        {
+            Cases = cases,
+            Duration = TimeSpan.FromSeconds(duration),
+            Warmup = TimeSpan.FromSeconds(warmup),
+            Workers = workers,
+            Data = new DataSetSpec(dataDirectory, files, fileSize, (int)blockSize),
+            Direct = result.GetValue(_direct),
+            Verify = !result.GetValue(_noVerify),
+            JsonPath = jsonPath,
+            ReportDirectory = reportDirectory,
+            Arguments = arguments,
+        };
+    }
+}

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using UringScheduler.Bench.Data;
+using UringScheduler.Bench.Measurement;
+
+namespace UringScheduler.Bench.Methods;
+
+/// <summary>
+/// The state of one closed read loop, shared by every method: picks the next random block, and after the read records
+/// its latency, checks it, and says whether to go on. Methods only supply the read itself.
+/// </summary>
+internal sealed class ReadLoop
+{
+    private readonly LoopRecorder _recorder;
+    private readonly MeasurementClock _clock;
+    private readonly int _fileCount;
+    private readonly long _blocksPerFile;
+    private readonly int _blockSize;
+    private readonly bool _verify;
+    private FastRandom _random;
+
+    public ReadLoop(int index, CaseContext context, Memory<byte> buffer, LoopRecorder recorder, MeasurementClock clock)
+    {
+        _recorder = recorder;
+        _clock = clock;
+        _fileCount = context.DataSet.Spec.FileCount;
+        _blocksPerFile = context.DataSet.Spec.BlocksPerFile;
+        _blockSize = context.DataSet.Spec.BlockSize;
+        _verify = context.Verify;
+        _random = new FastRandom((ulong)index + 1);
+        Buffer = buffer;
+    }
+
+    public Memory<byte> Buffer { get; }
+
+    public int FileIndex { get; private set; }
+
+    public long BlockIndex { get; private set; }
+
+    public long Offset => BlockIndex * _blockSize;
+
+    /// <summary>Picks the next block and returns the start timestamp of its read.</summary>
+    public long Next()
+    {
+        FileIndex = (int)_random.NextBelow(_fileCount);
+        BlockIndex = _random.NextBelow(_blocksPerFile);
+        return Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>Ends a read of <paramref name="bytesRead"/> bytes started at <paramref name="start"/>; false when time is up.</summary>
+    public bool Complete(long start, int bytesRead)
+    {
+        long end = Stopwatch.GetTimestamp();
+        _recorder.Record(start, end);
+
+        // Checked after the end timestamp: verification is the benchmark's cost, not the read's.
+        if (bytesRead != _blockSize || (_verify && !Pattern.Verify(Buffer.Span, FileIndex, BlockIndex)))
+        {
+            _recorder.RecordError();
+        }
+
+        return !_clock.IsOver(end);
+    }
+
+    /// <summary>Ends a read that threw; false when time is up.</summary>
+    public bool Fail()
+    {
+        _recorder.RecordError();
+        return !_clock.IsOver(Stopwatch.GetTimestamp());
+    }
+}

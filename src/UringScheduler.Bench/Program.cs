@@ -1,0 +1,3 @@
+using UringScheduler.Bench.Running;
+
+return BenchApp.RunConsole(args);

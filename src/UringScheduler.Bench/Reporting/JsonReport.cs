@@ -1,0 +1,107 @@
+using System.Text.Json;
+using UringScheduler.Bench.Measurement;
+
+namespace UringScheduler.Bench.Reporting;
+
+/// <summary>
+/// Writes the results as JSON: an object with run information and a <c>cases</c> array whose entries carry the keys
+/// SPEC.md section 8 fixes (plus a few extra ones). Written by hand with <see cref="Utf8JsonWriter"/> so the key names
+/// are plain to see here and cannot drift with a serializer setting.
+/// </summary>
+internal static class JsonReport
+{
+    /// <summary>The keys every case must have (SPEC.md section 8).</summary>
+    public static readonly string[] RequiredCaseKeys =
+    [
+        "name", "method", "concurrency", "ops", "seconds", "throughput", "p50_ns", "p90_ns", "p999_ns", "p9999_ns",
+        "max_ns", "cpu_ns_per_op", "threadpool_work_items", "allocated_bytes_per_op", "errors",
+    ];
+
+    public static void Write(string path, RunInfo info, IReadOnlyList<CaseResult> results)
+    {
+        string? folder = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        using FileStream stream = File.Create(path);
+        Write(stream, info, results);
+    }
+
+    public static void Write(Stream stream, RunInfo info, IReadOnlyList<CaseResult> results)
+    {
+        using Utf8JsonWriter writer = new(stream, new JsonWriterOptions { Indented = true });
+        writer.WriteStartObject();
+        writer.WriteString("tool", "uring-bench");
+        writer.WriteString("started_utc", info.StartedUtc);
+        writer.WriteString("command", info.CommandLine);
+
+        writer.WriteStartObject("machine");
+        writer.WriteNumber("processors", info.ProcessorCount);
+        writer.WriteString("cpu", info.CpuModel);
+        writer.WriteString("kernel", info.Kernel);
+        writer.WriteString("runtime", info.Runtime);
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("data");
+        writer.WriteString("directory", info.Options.Data.Directory);
+        writer.WriteNumber("files", info.Options.Data.FileCount);
+        writer.WriteNumber("file_size", info.Options.Data.FileSize);
+        writer.WriteNumber("block_size", info.Options.Data.BlockSize);
+        writer.WriteBoolean("direct", info.Options.Direct);
+        writer.WriteBoolean("verify", info.Options.Verify);
+        writer.WriteEndObject();
+
+        writer.WriteNumber("warmup_seconds", info.Options.Warmup.TotalSeconds);
+        writer.WriteNumber("duration_seconds", info.Options.Duration.TotalSeconds);
+        writer.WriteNumber("workers", info.Options.Workers);
+
+        writer.WriteStartArray("cases");
+        foreach (CaseResult r in results)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", r.Name);
+            writer.WriteString("method", r.Method);
+            writer.WriteNumber("concurrency", r.Concurrency);
+            writer.WriteNumber("ops", r.Ops);
+            writer.WriteNumber("seconds", Math.Round(r.Seconds, 6));
+            writer.WriteNumber("throughput", Math.Round(r.Throughput, 1));
+            writer.WriteNumber("p50_ns", r.P50Ns);
+            writer.WriteNumber("p90_ns", r.P90Ns);
+            writer.WriteNumber("p999_ns", r.P999Ns);
+            writer.WriteNumber("p9999_ns", r.P9999Ns);
+            writer.WriteNumber("max_ns", r.MaxNs);
+            writer.WriteNumber("cpu_ns_per_op", Math.Round(r.CpuNsPerOp, 1));
+            writer.WriteNumber("threadpool_work_items", r.ThreadPoolWorkItems);
+            writer.WriteNumber("allocated_bytes_per_op", Math.Round(r.AllocatedBytesPerOp, 3));
+            writer.WriteNumber("errors", r.Errors);
+
+            // Extras beyond the fixed keys.
+            writer.WriteNumber("p99_ns", r.P99Ns);
+            writer.WriteNumber("workers", r.Workers);
+            writer.WriteNumber("other_cpu_percent", Math.Round(r.OtherCpuPercent, 1));
+            if (r.Backend is not null)
+            {
+                writer.WriteString("backend", r.Backend);
+            }
+
+            writer.WriteStartArray("ops_per_second");
+            foreach (long ops in r.OpsPerSecond)
+            {
+                writer.WriteNumberValue(ops);
+            }
+
+            writer.WriteEndArray();
+            if (r.Failure is not null)
+            {
+                writer.WriteString("failure", r.Failure);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+}
