@@ -28,9 +28,10 @@ case "$cmd" in
         mkdir -p artifacts/test
         log="artifacts/test/test-output.txt"
         set +e
+        # --blame-hang-timeout ends (and fails) a run whose testhost hangs, instead of holding CI for its whole budget.
         # -m:1 runs the test projects one after another: the core's CPU-time and wake-up measurements must not share
         # the cores with the hosting project's sample smoke runs, which keep every core busy for a few seconds.
-        dotnet test UringScheduler.sln -c Release --no-build -nologo -m:1 \
+        dotnet test UringScheduler.sln -c Release --no-build -nologo -m:1 --blame-hang-timeout 4m \
             --logger "console;verbosity=normal" --results-directory artifacts/test "$@" 2>&1 | tee "$log"
         rc=${PIPESTATUS[0]}
         set -e

@@ -21,6 +21,9 @@ internal sealed record BenchOptions
 
     public required bool Direct { get; init; }
 
+    /// <summary>uring cases use registered files (<see cref="UringFile"/>) and registered buffers (READ_FIXED). On by default.</summary>
+    public bool FastPath { get; init; } = true;
+
     public required bool Verify { get; init; }
 
     public required string JsonPath { get; init; }

@@ -70,6 +70,11 @@ internal sealed class CommandLine
         Description = "Do not check blocks",
     };
 
+    private readonly Option<bool> _noFastPath = new("--no-fast-path")
+    {
+        Description = "uring cases: plain UringRandomAccess reads into pinned arrays, without registered files and buffers",
+    };
+
     private readonly Option<string?> _json = new("--json")
     {
         Description = "Write the results as JSON here. Default: REPORT/results.json",
@@ -84,7 +89,7 @@ internal sealed class CommandLine
     {
         Root = new RootCommand("uring-bench: random aligned block reads over a set of files, closed loop: io_uring (UringScheduler) against mmap, pread and RandomAccess")
         {
-            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _json, _report,
+            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _json, _report,
         };
     }
 
@@ -157,6 +162,7 @@ internal sealed class CommandLine
             Data = new DataSetSpec(dataDirectory, files, fileSize, (int)blockSize),
             Direct = result.GetValue(_direct),
             Verify = !result.GetValue(_noVerify),
+            FastPath = !result.GetValue(_noFastPath),
             JsonPath = jsonPath,
             ReportDirectory = reportDirectory,
             Arguments = arguments,

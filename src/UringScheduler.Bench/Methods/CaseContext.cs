@@ -3,4 +3,4 @@ using UringScheduler.Bench.Data;
 namespace UringScheduler.Bench.Methods;
 
 /// <summary>What a method needs to set up one case.</summary>
-internal sealed record CaseContext(DataSet DataSet, int Concurrency, int Workers, bool Direct, bool Verify);
+internal sealed record CaseContext(DataSet DataSet, int Concurrency, int Workers, bool Direct, bool Verify, bool FastPath = true);

@@ -5,8 +5,10 @@ using UringScheduler.Bench.Measurement;
 namespace UringScheduler.Bench.Methods;
 
 /// <summary>
-/// <c>uring_N</c>: a <see cref="UringRuntime"/>; N async loops spread round-robin over its workers, each awaiting
-/// <see cref="UringRandomAccess.ReadAsync(SafeFileHandle, Memory{byte}, long, CancellationToken)"/> into its own buffer.
+/// <c>uring_N</c>: a <see cref="UringRuntime"/>; N async loops spread round-robin over its workers. With the fast path
+/// (the default) each loop reads through <see cref="UringFile"/> (registered fixed-file slots) into its own
+/// <see cref="UringBuffer"/> from the runtime's registered pool (READ_FIXED); with <c>--no-fast-path</c> it awaits
+/// <see cref="UringRandomAccess.ReadAsync(SafeFileHandle, Memory{byte}, long, CancellationToken)"/> into a pinned array.
 /// </summary>
 internal sealed class UringMethod : IBenchMethod
 {
@@ -14,22 +16,33 @@ internal sealed class UringMethod : IBenchMethod
     private readonly SafeFileHandle[] _handles;
     private readonly AlignedBuffers _buffers;
     private readonly UringRuntime _runtime;
+    private readonly UringFile[] _files;
+    private readonly UringBuffer[] _leases;
     private Task[] _loops = [];
 
     public UringMethod(CaseContext context)
     {
         _context = context;
         _handles = FileOpener.OpenAll(context.DataSet, context.Direct);
-        _buffers = new AlignedBuffers(context.Concurrency, context.DataSet.Spec.BlockSize);
+        _buffers = new AlignedBuffers(context.FastPath ? 0 : context.Concurrency, context.DataSet.Spec.BlockSize);
         try
         {
-            _runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = context.Workers });
+            int bufferSize = (context.DataSet.Spec.BlockSize + 4095) / 4096 * 4096;
+            _runtime = new UringRuntime(new UringRuntimeOptions
+            {
+                WorkerCount = context.Workers,
+                RegisteredBufferCount = context.FastPath ? Math.Min(context.Concurrency, 16384) : 0,
+                RegisteredBufferSize = bufferSize,
+            });
         }
         catch
         {
             CloseHandles();
             throw;
         }
+
+        _files = context.FastPath ? _handles.Select(h => UringFile.FromHandle(h, ownsHandle: false, direct: context.Direct, runtime: _runtime)).ToArray() : [];
+        _leases = context.FastPath ? Enumerable.Range(0, context.Concurrency).Select(_ => _runtime.Buffers!.Rent()).ToArray() : [];
     }
 
     public int Workers => _context.Workers;
@@ -40,10 +53,12 @@ internal sealed class UringMethod : IBenchMethod
     {
         IReadOnlyList<UringWorker> workers = _runtime.Workers;
         _loops = new Task[recorders.Count];
+        int blockSize = _context.DataSet.Spec.BlockSize;
         for (int i = 0; i < recorders.Count; i++)
         {
-            ReadLoop loop = new(i, _context, _buffers.Get(i), recorders[i], clock);
-            _loops[i] = workers[i % workers.Count].RunAsync(() => RunAsync(loop));
+            Memory<byte> buffer = _context.FastPath ? _leases[i].Memory[..blockSize] : _buffers.Get(i);
+            ReadLoop loop = new(i, _context, buffer, recorders[i], clock);
+            _loops[i] = workers[i % workers.Count].RunAsync(() => _context.FastPath ? RunFastAsync(loop) : RunAsync(loop));
         }
     }
 
@@ -51,6 +66,16 @@ internal sealed class UringMethod : IBenchMethod
 
     public void Dispose()
     {
+        foreach (UringFile file in _files)
+        {
+            file.Dispose();
+        }
+
+        foreach (UringBuffer lease in _leases)
+        {
+            lease.Dispose();
+        }
+
         _runtime.Dispose();
         CloseHandles();
     }
@@ -65,6 +90,25 @@ internal sealed class UringMethod : IBenchMethod
             try
             {
                 int read = await UringRandomAccess.ReadAsync(handles[loop.FileIndex], loop.Buffer, loop.Offset);
+                more = loop.Complete(start, read);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                more = loop.Fail();
+            }
+        }
+    }
+
+    private async Task RunFastAsync(ReadLoop loop)
+    {
+        UringFile[] files = _files;
+        bool more = true;
+        while (more)
+        {
+            long start = loop.Next();
+            try
+            {
+                int read = await files[loop.FileIndex].ReadAsync(loop.Buffer, loop.Offset);
                 more = loop.Complete(start, read);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)

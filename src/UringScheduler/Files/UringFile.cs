@@ -30,7 +30,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     private readonly int _fd;
     private int _disposed;
 
-    private UringFile(SafeFileHandle handle, bool ownsHandle, string? path, bool direct, TimeSpan? operationTimeout)
+    private UringFile(SafeFileHandle handle, bool ownsHandle, string? path, bool direct, TimeSpan? operationTimeout, UringRuntime? runtime = null)
     {
         _handle = handle;
         _ownsHandle = ownsHandle;
@@ -38,7 +38,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         Path = path;
         IsDirect = direct;
         OperationTimeout = operationTimeout;
-        _runtime = UringWorker.Current?.Runtime ?? UringRuntime.Ambient;
+        _runtime = runtime ?? UringWorker.Current?.Runtime ?? UringRuntime.Ambient;
         _slots = new FileSlot?[_runtime?.Workers.Count ?? 0];
         Alignment = direct ? DirectIo.Query(_fd) : new DirectIoAlignment(1, 1, "buffered I/O: no alignment needed");
     }
@@ -139,10 +139,11 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     /// <param name="ownsHandle">Whether the file disposes the handle.</param>
     /// <param name="direct">Whether the handle was opened with O_DIRECT (enables the alignment checks).</param>
     /// <param name="operationTimeout">A default per-operation timeout, or null.</param>
-    public static UringFile FromHandle(SafeFileHandle handle, bool ownsHandle = false, bool direct = false, TimeSpan? operationTimeout = null)
+    /// <param name="runtime">The runtime whose workers register the file; default: the current worker's, else the ambient one.</param>
+    public static UringFile FromHandle(SafeFileHandle handle, bool ownsHandle = false, bool direct = false, TimeSpan? operationTimeout = null, UringRuntime? runtime = null)
     {
         UringRandomAccess.ValidateInput(handle, 0);
-        return new UringFile(handle, ownsHandle, path: null, direct, operationTimeout);
+        return new UringFile(handle, ownsHandle, path: null, direct, operationTimeout, runtime);
     }
 
     /// <summary>Reads into <paramref name="buffer"/> from <paramref name="fileOffset"/>; returns the bytes read (0 at end of file).</summary>
