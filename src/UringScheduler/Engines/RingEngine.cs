@@ -409,7 +409,8 @@ internal sealed unsafe class RingEngine : IoEngine
         }
     }
 
-    public override string Describe() => _ring?.Features.ToString() ?? "not initialized";
+    public override string Describe() =>
+        _ring is null ? "not initialized" : $"{_ring.Features.DescribeRing()}; {FileSlots} registered file slots; buffer pool {(BuffersRegistered ? "registered" : "none")}";
 
     public override void Dispose()
     {

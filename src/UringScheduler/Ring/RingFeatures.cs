@@ -107,6 +107,9 @@ internal sealed class RingFeatures
         return sb.Length == 0 ? "none" : sb.ToString();
     }
 
-    public override string ToString() =>
-        $"kernel {KernelRelease}; setup {FormatSetupFlags(SetupFlags)}; features {FormatFeatures(Features)}; sq {SqEntries}, cq {CqEntries}";
+    public override string ToString() => $"kernel {KernelRelease}; {DescribeRing()}";
+
+    /// <summary>Setup flags, features and sizes, without the kernel version (for logs that print it already).</summary>
+    public string DescribeRing() =>
+        $"setup {FormatSetupFlags(SetupFlags)}; features {FormatFeatures(Features)}; sq {SqEntries}, cq {CqEntries}";
 }
