@@ -82,6 +82,30 @@ public abstract class UringRandomAccess_Base(UringBackend backend)
     }
 
     [Test]
+    public async Task DisposedHandleStillReferenced_SameAsDotnet()
+    {
+        // Dispose of a handle another operation still holds (DangerousAddRef) leaves IsClosed false until that
+        // reference goes, and DangerousAddRef only refuses closed handles: .NET goes ahead with the operation on the
+        // still-open descriptor, and so must we.
+        Dictionary<Variant, Outcome> outcomes = await AssertSameAsync(async api =>
+        {
+            SafeFileHandle handle = ValidHandle();
+            bool added = false;
+            handle.DangerousAddRef(ref added);
+            handle.Dispose();
+            try
+            {
+                return await MethodUnderTest(api, handle, new byte[1], 0);
+            }
+            finally
+            {
+                handle.DangerousRelease();
+            }
+        });
+        Assert.That(outcomes[Variant.Dotnet].Kind, Is.EqualTo(OutcomeKind.Value));
+    }
+
+    [Test]
     public async Task PreCanceledToken_TaskIsCanceledAtOnce()
     {
         CancellationToken token = CanceledToken();
