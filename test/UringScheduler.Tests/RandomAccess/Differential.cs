@@ -323,12 +323,20 @@ public sealed class Scratch : IDisposable
     public SafeFileHandle OpenFile(byte[] content, FileAccess access) => Open(CreateFile(content), FileMode.Open, access);
 
     /// <summary>An anonymous pipe: (read end, write end), both owned by the scratch.</summary>
-    public (SafeFileHandle Read, SafeFileHandle Write) Pipe()
+    public (SafeFileHandle Read, SafeFileHandle Write) Pipe(bool nonBlocking = false)
     {
         int[] fds = new int[2];
         if (Mono.Unix.Native.Syscall.pipe(fds) != 0)
         {
             throw new IOException($"pipe failed: {Mono.Unix.Native.Stdlib.GetLastError()}");
+        }
+
+        if (nonBlocking)
+        {
+            foreach (int fd in fds)
+            {
+                Mono.Unix.Native.Syscall.fcntl(fd, Mono.Unix.Native.FcntlCommand.F_SETFL, (int)Mono.Unix.Native.OpenFlags.O_NONBLOCK);
+            }
         }
 
         var read = new SafeFileHandle(fds[0], ownsHandle: true);

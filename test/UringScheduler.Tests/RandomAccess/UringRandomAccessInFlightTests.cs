@@ -25,7 +25,8 @@ public class UringRandomAccessInFlightTests(UringBackend backend)
     [TearDown]
     public async Task TearDown()
     {
-        await _runtime.DisposeAsync();
+        // Bounded: a lost completion must fail the test, not hang the run.
+        await _runtime.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         _scratch.Dispose();
     }
 
@@ -277,6 +278,97 @@ public class UringRandomAccessInFlightTests(UringBackend backend)
             using var stream = new FileStream(new SafeFileHandle(pipes[i].Read.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
             Assert.That(stream.Read(back), Is.EqualTo(2));
             Assert.That(back.AsSpan(0, 2).ToArray(), Is.EqualTo(new byte[] { 9, 8 }));
+        }
+    }
+
+    [Test]
+    public async Task BurstOfReadsCanceledBeforeTheyReachTheKernel_AllEndCanceled()
+    {
+        // More reads than the submission queue holds (64 entries here), issued and cancelled in one synchronous
+        // burst on the worker: most are still queued behind a full SQ when their cancellation is requested.
+        const int Reads = 200;
+        var pipes = Enumerable.Range(0, Reads).Select(_ => _scratch.Pipe()).ToArray();
+        var tasks = new Task<int>[Reads];
+        UringWorker worker = _runtime.Workers[0];
+        await worker.RunAsync(() =>
+        {
+            using var cts = new CancellationTokenSource();
+            for (int i = 0; i < Reads; i++)
+            {
+                tasks[i] = UringRandomAccess.ReadAsync(pipes[i].Read, new byte[8], 0, cts.Token).AsTask();
+            }
+
+            cts.Cancel();
+            return Task.CompletedTask;
+        });
+
+        await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(s_timeout));
+        Assert.That(tasks.Count(t => !t.IsCompleted), Is.Zero, "reads whose cancellation was lost");
+        Assert.That(tasks.Count(t => t.IsCanceled), Is.EqualTo(Reads));
+        Assert.That(InFlight, Is.Zero);
+    }
+
+    [Test]
+    public async Task TwoReadsOnOnePipe_TheOneLeftWithoutDataStaysCancelable()
+    {
+        // Both reads see the pipe become readable; one takes the byte. The other must go back to waiting where a
+        // cancellation can reach it (the fallback used to block in read(2) for good here).
+        for (int round = 0; round < 20; round++)
+        {
+            (SafeFileHandle read, SafeFileHandle write) = _scratch.Pipe();
+            using var cts = new CancellationTokenSource();
+            Task<int> a = UringRandomAccess.ReadAsync(read, new byte[4], 0, cts.Token).AsTask();
+            Task<int> b = _runtime.Workers[0].RunAsync(() => UringRandomAccess.ReadAsync(read, new byte[4], 0, cts.Token).AsTask());
+            await WaitUntil(() => InFlight == 2);
+            WritePipe(write, [1]);
+            Task<int> first = await Task.WhenAny(a, b).WaitAsync(s_timeout);
+            Assert.That(await first, Is.EqualTo(1));
+            cts.Cancel();
+            Task<int> other = first == a ? b : a;
+            await Task.WhenAny(other, Task.Delay(s_timeout));
+            Assert.That(other.IsCanceled, Is.True, $"round {round}: {other.Status}");
+        }
+
+        Assert.That(InFlight, Is.Zero);
+    }
+
+    [Test]
+    public async Task WriteCanceledAfterAShortWrite_EndsCanceled_NotReportedAsComplete()
+    {
+        // A pipe holds 64 KiB: a 256 KiB write completes short at once, and the rest would wait for a reader. The
+        // token is cancelled by a continuation that runs in the same completion batch, just before the write's short
+        // completion is processed: the write did not complete in full, so it must not report success.
+        (SafeFileHandle read, SafeFileHandle write) = _scratch.Pipe(nonBlocking: true);
+        UringWorker worker = _runtime.Workers[0];
+        byte[] data = Scratch.RandomBytes(256 * 1024, seed: 13);
+        using var cts = new CancellationTokenSource();
+        Outcome outcome = await worker.RunAsync(async () =>
+        {
+            ValueTask nop = worker.NopAsync();
+            Task<Outcome> pending = Outcome.Of(() => UringRandomAccess.WriteAsync(write, data, 0, cts.Token), cts.Token);
+            await nop;
+            cts.Cancel();
+            return await pending;
+        }).WaitAsync(s_timeout);
+        Assert.That(InFlight, Is.Zero);
+
+        // Drain what reached the pipe.
+        write.Dispose();
+        using var stream = new FileStream(new SafeFileHandle(read.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
+        Mono.Unix.Native.Syscall.fcntl((int)read.DangerousGetHandle(), Mono.Unix.Native.FcntlCommand.F_SETFL, 0);
+        using var drained = new MemoryStream();
+        stream.CopyTo(drained);
+        TestContext.Out.WriteLine($"{outcome}; {drained.Length} bytes reached the pipe");
+
+        if (outcome.Kind == OutcomeKind.Value)
+        {
+            Assert.That(drained.ToArray(), Is.EqualTo(data), "the write reported success but did not write everything");
+        }
+        else
+        {
+            Assert.That(outcome.Exception, Is.InstanceOf<OperationCanceledException>());
+            Assert.That(outcome.CarriesToken, Is.True);
+            Assert.That(drained.ToArray(), Is.EqualTo(data.AsSpan(0, (int)drained.Length).ToArray()), "what was written is a prefix");
         }
     }
 

@@ -39,7 +39,8 @@ public abstract class UringRandomAccess_Base(UringBackend backend)
     [TearDown]
     public async Task TearDown()
     {
-        await _runtime.DisposeAsync();
+        // Bounded: a lost completion must fail the test, not hang the run.
+        await _runtime.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         Scratch.Dispose();
     }
 
