@@ -158,6 +158,12 @@ public sealed partial class UringWorker
             // Announce the sleep, then look again: a producer that enqueued before seeing the flag is caught by the
             // re-check; one that enqueues after the fence sees the flag and writes the eventfd. The full fence orders
             // the flag's store before the inbox loads (store-load, which release/acquire alone would not give).
+            // Re-open the wake-up for this sleep before announcing it. A producer that saw the previous sleep's flag
+            // can set _wakePending after the worker woke; its eventfd write may then be consumed while the worker is
+            // busy (the ring's wake read completes inline). Cleared only after the next wait, the stale flag made the
+            // next producer skip its write while the worker slept: a lost wake-up (and RequestStop's forced wake is
+            // gated by the same flag, so DisposeAsync hung too).
+            Volatile.Write(ref _wakePending, 0);
             Volatile.Write(ref _sleeping, 1);
             Interlocked.MemoryBarrier();
             if (_inbox.IsEmpty && !_engine.HasExternalCompletions && (!_stopping || _cancelIssued))
