@@ -232,7 +232,13 @@ internal sealed unsafe class RingEngine : IoEngine
             Sqe* sqe = ring.TryGetSqe();
             if (sqe == null)
             {
-                return;
+                // As above: a cancel left behind here could wait for a completion that only it would bring.
+                int rc = ring.Submit();
+                EnterCalls++;
+                if (rc <= 0 || (sqe = ring.TryGetSqe()) == null)
+                {
+                    return;
+                }
             }
 
             RingPrep.Cancel(sqe, _cancelBacklog.Dequeue(), 0, CancelUserData);
