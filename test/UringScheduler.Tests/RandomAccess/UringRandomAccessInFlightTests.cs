@@ -282,11 +282,12 @@ public class UringRandomAccessInFlightTests(UringBackend backend)
     }
 
     [Test]
-    public async Task BurstOfReadsCanceledBeforeTheyReachTheKernel_AllEndCanceled()
+    public async Task BurstOfReadsCanceledBeforeTheyReachTheKernel_AllEndCanceled([Values(128, 200)] int reads)
     {
         // More reads than the submission queue holds (64 entries here), issued and cancelled in one synchronous
-        // burst on the worker: most are still queued behind a full SQ when their cancellation is requested.
-        const int Reads = 200;
+        // burst on the worker: most are still queued behind a full SQ when their cancellation is requested. With a
+        // multiple of the SQ size, the last reads fill the SQ exactly and the cancels must still get through.
+        int Reads = reads;
         var pipes = Enumerable.Range(0, Reads).Select(_ => _scratch.Pipe()).ToArray();
         var tasks = new Task<int>[Reads];
         UringWorker worker = _runtime.Workers[0];
