@@ -11,7 +11,7 @@ namespace UringScheduler.Engines;
 /// to the operation's worker. Never the .NET ThreadPool. A thread blocked on a descriptor that may never become ready
 /// (a pipe, say) waits in <c>poll</c> together with its own eventfd, so cancelling the operation can interrupt it.
 /// </summary>
-internal sealed unsafe class FallbackIoPool : IDisposable
+internal sealed unsafe partial class FallbackIoPool : IDisposable
 {
     internal const int Queued = 0;
     internal const int Running = 1;
@@ -87,6 +87,17 @@ internal sealed unsafe class FallbackIoPool : IDisposable
         _queue.Dispose();
     }
 
+    private const int RWF_NOWAIT = 0x8;
+
+    // Set when the C library has no preadv2/pwritev2 (glibc before 2.26).
+    private static int s_noWaitUnsupported;
+
+    [LibraryImport(Interop.Libraries.Libc, EntryPoint = "preadv2", SetLastError = true)]
+    private static partial nint PReadV2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
+
+    [LibraryImport(Interop.Libraries.Libc, EntryPoint = "pwritev2", SetLastError = true)]
+    private static partial nint PWriteV2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
+
     internal sealed class IoThread
     {
         private readonly FallbackIoPool _pool;
@@ -142,13 +153,33 @@ internal sealed unsafe class FallbackIoPool : IDisposable
                 case IoOpKind.Read:
                 case IoOpKind.ReadFixed:
                 case IoOpKind.ReadV:
-                    return WaitReady(op, Interop.Libc.POLLIN) is int canceled ? canceled : Transfer(op);
+                    return WaitAndTransfer(op, Interop.Libc.POLLIN);
                 case IoOpKind.Write:
                 case IoOpKind.WriteFixed:
                 case IoOpKind.WriteV:
-                    return WaitReady(op, Interop.Libc.POLLOUT) is int canceled2 ? canceled2 : Transfer(op);
+                    return WaitAndTransfer(op, Interop.Libc.POLLOUT);
                 default:
                     return 0;
+            }
+        }
+
+        // Readiness can be gone by the time of the transfer (another reader took the data, another writer the room):
+        // unseekable descriptors are then transferred without blocking, and EAGAIN means waiting again, cancellably,
+        // instead of blocking in read(2)/write(2) where no cancellation can reach the thread.
+        private int WaitAndTransfer(IoOperation op, short events)
+        {
+            while (true)
+            {
+                if (WaitReady(op, events) is int canceled)
+                {
+                    return canceled;
+                }
+
+                int result = Transfer(op);
+                if (result != -Errno.EAGAIN)
+                {
+                    return result;
+                }
             }
         }
 
@@ -162,7 +193,8 @@ internal sealed unsafe class FallbackIoPool : IDisposable
                     rc = Interop.Libc.PRead(op.Fd, (void*)op.Address, op.Length, op.Offset);
                     if (rc < 0 && Marshal.GetLastPInvokeError() == Errno.ESPIPE)
                     {
-                        rc = Interop.Libc.Read(op.Fd, (void*)op.Address, op.Length);
+                        IoVec single = new() { Base = (void*)op.Address, Length = op.Length };
+                        rc = UnseekableTransfer(op.Fd, &single, 1, write: false);
                     }
 
                     break;
@@ -173,7 +205,8 @@ internal sealed unsafe class FallbackIoPool : IDisposable
                     rc = Interop.Libc.PWrite(op.Fd, address, length, offset);
                     if (rc < 0 && Marshal.GetLastPInvokeError() == Errno.ESPIPE)
                     {
-                        rc = Interop.Libc.Write(op.Fd, address, length);
+                        IoVec single = new() { Base = address, Length = length };
+                        rc = UnseekableTransfer(op.Fd, &single, 1, write: true);
                     }
 
                     break;
@@ -181,7 +214,7 @@ internal sealed unsafe class FallbackIoPool : IDisposable
                     rc = Interop.Libc.PReadV(op.Fd, op.IoVecs, op.IoVecCount, op.Offset);
                     if (rc < 0 && Marshal.GetLastPInvokeError() == Errno.ESPIPE)
                     {
-                        rc = Interop.Libc.ReadV(op.Fd, op.IoVecs, op.IoVecCount);
+                        rc = UnseekableTransfer(op.Fd, op.IoVecs, op.IoVecCount, write: false);
                     }
 
                     break;
@@ -189,7 +222,7 @@ internal sealed unsafe class FallbackIoPool : IDisposable
                     rc = Interop.Libc.PWriteV(op.Fd, op.IoVecs, op.IoVecCount, op.Offset);
                     if (rc < 0 && Marshal.GetLastPInvokeError() == Errno.ESPIPE)
                     {
-                        rc = Interop.Libc.WriteV(op.Fd, op.IoVecs, op.IoVecCount);
+                        rc = UnseekableTransfer(op.Fd, op.IoVecs, op.IoVecCount, write: true);
                     }
 
                     break;
@@ -199,6 +232,29 @@ internal sealed unsafe class FallbackIoPool : IDisposable
             }
 
             return rc >= 0 ? (int)Math.Min(rc, int.MaxValue) : -Marshal.GetLastPInvokeError();
+        }
+
+        // preadv2/pwritev2 at the current position (-1) with RWF_NOWAIT: EAGAIN instead of blocking. Where the kernel,
+        // the file or the C library lacks it, the plain blocking call (readiness was just seen, so it rarely blocks).
+        private static nint UnseekableTransfer(int fd, IoVec* iov, int count, bool write)
+        {
+            if (Volatile.Read(ref s_noWaitUnsupported) == 0)
+            {
+                try
+                {
+                    nint rc = write ? PWriteV2(fd, iov, count, -1, RWF_NOWAIT) : PReadV2(fd, iov, count, -1, RWF_NOWAIT);
+                    if (rc >= 0 || Marshal.GetLastPInvokeError() is not (Errno.EOPNOTSUPP or Errno.ENOSYS or Errno.EINVAL))
+                    {
+                        return rc;
+                    }
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    Volatile.Write(ref s_noWaitUnsupported, 1);
+                }
+            }
+
+            return write ? Interop.Libc.WriteV(fd, iov, count) : Interop.Libc.ReadV(fd, iov, count);
         }
 
         private static int Result(int rc) => rc == 0 ? 0 : -Marshal.GetLastPInvokeError();

@@ -234,7 +234,10 @@ internal sealed unsafe class RingEngine : IoEngine
 
     public override void Cancel(IoOperation op)
     {
-        Sqe* sqe = _ring!.TryGetSqe();
+        // A cancel must reach the kernel after the request it targets, or it finds nothing (-ENOENT) and the request,
+        // submitted later, stays in flight for good (a read on an empty pipe, say). While requests wait in the backlog
+        // behind a full SQ, the cancel waits behind them.
+        Sqe* sqe = _backlog.Count == 0 ? _ring!.TryGetSqe() : null;
         if (sqe == null)
         {
             _cancelBacklog.Enqueue(op.UserData);
@@ -340,17 +343,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     private void DrainBacklog(IoRing ring)
     {
-        while (_cancelBacklog.Count > 0)
-        {
-            Sqe* sqe = ring.TryGetSqe();
-            if (sqe == null)
-            {
-                return;
-            }
-
-            RingPrep.Cancel(sqe, _cancelBacklog.Dequeue(), 0, CancelUserData);
-        }
-
+        // Requests first, then the cancels: a cancel queued while its request was still in the backlog must follow it.
         while (_backlog.Count > 0)
         {
             if (!TryPrepare(ring, _backlog.Peek()))
@@ -371,6 +364,23 @@ internal sealed unsafe class RingEngine : IoEngine
             }
 
             _backlog.Dequeue();
+        }
+
+        while (_cancelBacklog.Count > 0)
+        {
+            Sqe* sqe = ring.TryGetSqe();
+            if (sqe == null)
+            {
+                // As above: a cancel left behind here could wait for a completion that only it would bring.
+                int rc = ring.Submit();
+                EnterCalls++;
+                if (rc <= 0 || (sqe = ring.TryGetSqe()) == null)
+                {
+                    return;
+                }
+            }
+
+            RingPrep.Cancel(sqe, _cancelBacklog.Dequeue(), 0, CancelUserData);
         }
     }
 

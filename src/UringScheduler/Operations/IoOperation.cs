@@ -373,19 +373,33 @@ internal sealed unsafe partial class IoOperation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool OnResult(int result)
     {
-        if (result > 0 && !CancelRequested)
+        if (result > 0)
         {
             switch (Kind)
             {
                 case IoOpKind.Write:
                 case IoOpKind.WriteFixed:
-                    return AdvanceWrite(result);
+                    return AdvanceWrite(result) || EndCanceledPartialWrite();
                 case IoOpKind.WriteV:
-                    return AdvanceGather(result);
+                    return AdvanceGather(result) || EndCanceledPartialWrite();
             }
         }
 
         _result = result;
+        return true;
+    }
+
+    // A write completes in full or fails. One cancelled after a short write is not resubmitted, and must not report
+    // the part written as success either (it used to: the short count was taken as the final result): it ends
+    // cancelled. Returns false when the rest is to be resubmitted.
+    private bool EndCanceledPartialWrite()
+    {
+        if (!CancelRequested)
+        {
+            return false;
+        }
+
+        _result = -Errno.ECANCELED;
         return true;
     }
 
