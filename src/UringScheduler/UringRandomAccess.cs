@@ -35,8 +35,7 @@ public static class UringRandomAccess
         }
 
         UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(handle);
+        IoOperation op = worker.PrepareOperation(handle);
         op.SetRead(buffer, fileOffset);
         op.SetCancellationToken(cancellationToken);
         worker.Submit(op);
@@ -62,8 +61,7 @@ public static class UringRandomAccess
         }
 
         UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(handle);
+        IoOperation op = worker.PrepareOperation(handle);
         op.SetReadV(buffers, fileOffset);
         op.SetCancellationToken(cancellationToken);
         worker.Submit(op);
@@ -90,8 +88,7 @@ public static class UringRandomAccess
         }
 
         UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(handle);
+        IoOperation op = worker.PrepareOperation(handle);
         op.SetWrite(buffer, fileOffset);
         op.SetCancellationToken(cancellationToken);
         worker.Submit(op);
@@ -118,8 +115,7 @@ public static class UringRandomAccess
         }
 
         UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(handle);
+        IoOperation op = worker.PrepareOperation(handle);
         op.SetWriteV(buffers, fileOffset);
         op.SetCancellationToken(cancellationToken);
         worker.Submit(op);
@@ -142,8 +138,7 @@ public static class UringRandomAccess
         }
 
         UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(handle);
+        IoOperation op = worker.PrepareOperation(handle);
         op.SetFsync(dataOnly: false);
         op.SetCancellationToken(cancellationToken);
         worker.Submit(op);

@@ -69,6 +69,27 @@ public sealed partial class UringWorker
         return new IoOperation(this, pooled: false);
     }
 
+    /// <summary>
+    /// <see cref="PrepareOperation()"/> for a request on <paramref name="handle"/>: the handle's reference is taken
+    /// first, so a handle closed meanwhile throws <see cref="ObjectDisposedException"/> before any operation is rented.
+    /// </summary>
+    internal IoOperation PrepareOperation(System.Runtime.InteropServices.SafeHandle handle)
+    {
+        bool added = false;
+        handle.DangerousAddRef(ref added);
+        try
+        {
+            IoOperation op = PrepareOperation();
+            op.AdoptHandleReference(handle);
+            return op;
+        }
+        catch
+        {
+            handle.DangerousRelease();
+            throw;
+        }
+    }
+
     internal void ReturnOperation(IoOperation op)
     {
         if (_pool.Count < MaxPooledOperations)

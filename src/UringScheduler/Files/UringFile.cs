@@ -171,8 +171,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         }
 
         UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(_handle);
+        IoOperation op = worker.PrepareOperation(_handle);
         op.SetRead(buffer, fileOffset);
         Arm(op, worker, timeout, cancellationToken);
         worker.Submit(op);
@@ -206,8 +205,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         }
 
         UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(_handle);
+        IoOperation op = worker.PrepareOperation(_handle);
         op.SetWrite(buffer, fileOffset);
         Arm(op, worker, timeout, cancellationToken);
         worker.Submit(op);
@@ -224,8 +222,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         }
 
         UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = worker.PrepareOperation();
-        op.SetHandle(_handle);
+        IoOperation op = worker.PrepareOperation(_handle);
         op.SetFsync(dataOnly);
         Arm(op, worker, Timeout.InfiniteTimeSpan, cancellationToken);
         worker.Submit(op);

@@ -113,11 +113,12 @@ internal sealed unsafe partial class IoOperation
 
     // ---------------------------------------------------------------- request setup
 
-    /// <summary>Takes a reference on <paramref name="handle"/> for as long as the kernel may use its descriptor.</summary>
-    internal void SetHandle(SafeHandle handle)
+    /// <summary>
+    /// Keeps the reference the caller took on <paramref name="handle"/> (<c>DangerousAddRef</c>) for as long as the
+    /// kernel may use its descriptor; it is released once the completion has arrived.
+    /// </summary>
+    internal void AdoptHandleReference(SafeHandle handle)
     {
-        bool added = false;
-        handle.DangerousAddRef(ref added);
         _handle = handle;
         Fd = (int)handle.DangerousGetHandle();
     }
