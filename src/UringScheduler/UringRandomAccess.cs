@@ -29,6 +29,11 @@ public static class UringRandomAccess
     public static ValueTask<int> ReadAsync(SafeFileHandle handle, Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default)
     {
         ValidateInput(handle, fileOffset);
+        if (Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        {
+            Files.DirectIo.Validate(alignment, buffer, fileOffset);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<int>(cancellationToken);
@@ -55,6 +60,11 @@ public static class UringRandomAccess
     {
         ValidateInput(handle, fileOffset);
         ArgumentNullException.ThrowIfNull(buffers);
+        if (Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        {
+            ValidateSegments(alignment, buffers, fileOffset);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<long>(cancellationToken);
@@ -77,6 +87,11 @@ public static class UringRandomAccess
     public static ValueTask WriteAsync(SafeFileHandle handle, ReadOnlyMemory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default)
     {
         ValidateInput(handle, fileOffset);
+        if (!buffer.IsEmpty && Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        {
+            Files.DirectIo.Validate(alignment, buffer, fileOffset);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
@@ -104,6 +119,11 @@ public static class UringRandomAccess
     {
         ValidateInput(handle, fileOffset);
         ArgumentNullException.ThrowIfNull(buffers);
+        if (Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        {
+            ValidateSegments(alignment, buffers, fileOffset);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
@@ -193,6 +213,37 @@ public static class UringRandomAccess
         }
 
         throw new ArgumentOutOfRangeException(nameof(fileOffset), "Non-negative number required.");
+    }
+
+    // O_DIRECT applies to every segment of a vectored request: each address and length aligned, and each segment's
+    // file position (the offset plus the lengths before it) too.
+    private static void ValidateSegments(DirectIoAlignment alignment, IReadOnlyList<Memory<byte>> buffers, long fileOffset)
+    {
+        long position = fileOffset;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            position = ValidateSegment(alignment, buffers[i], position);
+        }
+    }
+
+    private static void ValidateSegments(DirectIoAlignment alignment, IReadOnlyList<ReadOnlyMemory<byte>> buffers, long fileOffset)
+    {
+        long position = fileOffset;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            position = ValidateSegment(alignment, buffers[i], position);
+        }
+    }
+
+    private static long ValidateSegment(DirectIoAlignment alignment, ReadOnlyMemory<byte> segment, long position)
+    {
+        if (segment.IsEmpty)
+        {
+            return position;
+        }
+
+        Files.DirectIo.Validate(alignment, segment, position);
+        return position + segment.Length;
     }
 
     private static bool HasBytes(IReadOnlyList<ReadOnlyMemory<byte>> buffers)
