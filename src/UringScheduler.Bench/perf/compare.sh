@@ -289,7 +289,9 @@ print(int(float(s[:-1]) * m[s[-1]]) if s[-1] in m else int(s))" "$cg_limit")"
             --data "$cg_data" --files "$cg_files" --file-size "$cg_file_size" --cases "$cases" --json "$out/t4-r$r.json" --report "$out/t4-r$r-report" \
             >"$out/t4-r$r.log" 2>&1 || { echo "uring-bench failed in the cgroup, see $out/t4-r$r.log" >&2; tail -20 "$out/t4-r$r.log" >&2; exit 1; }
         record_bench 4 "$r" "$out/t4-r$r.json"
-        echo "round $r: peak usage $(cg_usage) bytes, cache now $(cg_cache) bytes" | tee -a "$out/t4-cgroup.txt" >&2
+        cache="$(cg_cache)"
+        echo "round $r: cgroup peak usage $(cg_usage) bytes; page cache charged to it after the run $cache bytes = $(python3 -c "print(round(100 * $cache / $data_bytes, 1))")% of the data" \
+            | tee -a "$out/t4-cgroup.txt" >&2
     done
     rmdir "$cg" 2>/dev/null || true
 fi
@@ -361,4 +363,5 @@ for t in sorted(data):
             verdict = f"{op} {goal:<5} {'MET' if ok else 'NOT MET'}"
         print(f"  {a + ' / ' + b + ' (' + what + ')':<52} {rm:>10.3f} {pr:>13.3f}  {verdict}")
 PY
+[ -f "$out/t4-cgroup.txt" ] && { echo; echo "Target 4 cgroup:"; sed 's/^/  /' "$out/t4-cgroup.txt"; } | tee -a "$out/summary.txt"
 echo "raw results: $out" >&2
