@@ -31,6 +31,11 @@
 #   --cgroup-data DIR       target 4: data set (default $TMPDIR/uring-bench-16x256M-4096, 4 GiB, 16x the default limit)
 #   --cgroup-files N        target 4: files (default 16)
 #   --cgroup-file-size SIZE target 4: size of each (default 256M)
+#   --quiet-max PCT         a round is "quiet" when other processes used at most PCT % of the machine during both
+#                           runs of a pair (default 10); the summary adds the median ratio over quiet rounds only
+#
+# "others %" is the CPU that other processes used during a run, in % of the machine (uring-bench's own column; for fio
+# and nop-baseline, measured by others-cpu.py the same way). On a shared machine, trust the quiet rounds.
 #
 # Needs: the .NET SDK (builds uring-bench once), python3, gcc (target 2), fio (installed with apt-get if missing and
 # running as root), root and a cgroup memory controller (target 4). Every number measured goes to OUT/runs.tsv; the
@@ -55,6 +60,7 @@ cg_limit=256M
 cg_data="$tmp/uring-bench-16x256M-4096"
 cg_files=16
 cg_file_size=256M
+quiet_max=10
 targets=()
 
 usage() {
@@ -79,6 +85,7 @@ while [ $# -gt 0 ]; do
         --cgroup-data) cg_data="$2"; shift ;;
         --cgroup-files) cg_files="$2"; shift ;;
         --cgroup-file-size) cg_file_size="$2"; shift ;;
+        --quiet-max) quiet_max="$2"; shift ;;
         -h | --help) usage; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -88,7 +95,7 @@ done
 out="${out:-$root/artifacts/perf/compare-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$out"
 runs="$out/runs.tsv"
-printf 'target\tround\tlabel\tthroughput\tp999_ns\tp50_ns\tcpu_ns_per_op\n' >"$runs"
+printf 'target\tround\tlabel\tthroughput\tp999_ns\tp50_ns\tcpu_ns_per_op\tothers_cpu_pct\n' >"$runs"
 
 has() { local t; for t in "${targets[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
@@ -129,7 +136,8 @@ record_bench() {
 import json, sys
 target, rnd, path, suffix = sys.argv[1:5]
 for c in json.load(open(path))["cases"]:
-    print("\t".join(map(str, [target, rnd, c["name"] + suffix, c["throughput"], c["p999_ns"], c["p50_ns"], c["cpu_ns_per_op"]])))
+    print("\t".join(map(str, [target, rnd, c["name"] + suffix, c["throughput"], c["p999_ns"], c["p50_ns"], c["cpu_ns_per_op"],
+                              c.get("other_cpu_percent", "nan")])))
 PY
 }
 
@@ -140,18 +148,18 @@ fio_run() {
     local names
     names="$(ls "$dir"/data-*.bin | paste -sd:)"
     local json="$out/t$target-r$rnd-${label//[^A-Za-z0-9_=.-]/_}.json"
-    fio --name=randread --rw=randread --bs=4k --filename="$names" --file_service_type=random --numjobs=2 \
+    "$here/others-cpu.py" "$out/others.txt" fio --name=randread --rw=randread --bs=4k --filename="$names" --file_service_type=random --numjobs=2 \
         --thread --group_reporting --time_based --runtime="$duration" --ramp_time="$warmup" --norandommap \
         --randrepeat=0 --invalidate=0 --lat_percentiles=1 --percentile_list=50:99.9 --output-format=json \
         --output="$json" "$@" >/dev/null
-    python3 - "$target" "$rnd" "$label" "$json" >>"$runs" <<'PY'
+    python3 - "$target" "$rnd" "$label" "$json" "$(cat "$out/others.txt")" >>"$runs" <<'PY'
 import json, sys
-target, rnd, label, path = sys.argv[1:5]
+target, rnd, label, path, others = sys.argv[1:6]
 text = open(path).read()
 job = json.loads(text[text.index("{"):])["jobs"][0]
 read = job["read"]
 p = read["lat_ns"].get("percentile", {})
-print("\t".join(map(str, [target, rnd, label, round(read["iops"]), int(p.get("99.900000", 0)), int(p.get("50.000000", 0)), "nan"])))
+print("\t".join(map(str, [target, rnd, label, round(read["iops"]), int(p.get("99.900000", 0)), int(p.get("50.000000", 0)), "nan", others])))
 PY
 }
 
@@ -201,8 +209,9 @@ if has 2; then
         log "target 2, round $r/$rounds"
         c_run() {
             local threads="$1" label="$2"
-            "$nop_bin" "$duration" 32 "$threads" >"$out/t2-r$r-c$threads.log"
-            awk -v t=2 -v r="$r" -v l="$label" '/^result/ { split($2, a, "="); printf "%s\t%s\t%s\t%s\tnan\tnan\tnan\n", t, r, l, a[2] }' \
+            "$here/others-cpu.py" "$out/others.txt" "$nop_bin" "$duration" 32 "$threads" >"$out/t2-r$r-c$threads.log"
+            awk -v t=2 -v r="$r" -v l="$label" -v o="$(cat "$out/others.txt")" \
+                '/^result/ { split($2, a, "="); printf "%s\t%s\t%s\t%s\tnan\tnan\tnan\t%s\n", t, r, l, a[2], o }' \
                 "$out/t2-r$r-c$threads.log" >>"$runs"
         }
         ours() {
@@ -296,11 +305,12 @@ print(int(float(s[:-1]) * m[s[-1]]) if s[-1] in m else int(s))" "$cg_limit")"
     rmdir "$cg" 2>/dev/null || true
 fi
 
-python3 - "$runs" "$rounds" "$duration" "$batch_submit" "$batch_complete" <<'PY' | tee "$out/summary.txt"
+python3 - "$runs" "$rounds" "$duration" "$batch_submit" "$batch_complete" "$quiet_max" <<'PY' | tee "$out/summary.txt"
 import csv, statistics, sys
 from collections import defaultdict
 
-path, rounds, duration, bsub, bcmin = sys.argv[1:6]
+path, rounds, duration, bsub, bcmin, quiet_max = sys.argv[1:7]
+quiet_max = float(quiet_max)
 rows = list(csv.DictReader(open(path), delimiter="\t"))
 data = defaultdict(lambda: defaultdict(dict))  # target -> label -> round -> row
 for r in rows:
@@ -310,12 +320,20 @@ def med(target, label, key):
     values = [float(v[key]) for v in data[target][label].values()]
     return statistics.median(values) if values else float("nan")
 
+def others(row):
+    v = float(row.get("others_cpu_pct") or "nan")
+    return v if v == v else 0.0  # unknown counts as quiet
+
 def ratio(target, a, b, key="throughput"):
-    """ratio of medians, median of per-round ratios"""
+    """ratio of medians, median of per-round ratios, median over quiet rounds and their count"""
     ra, rb = data[target].get(a, {}), data[target].get(b, {})
-    per = [float(ra[k][key]) / float(rb[k][key]) for k in ra if k in rb and float(rb[k][key]) > 0]
+    rounds_ = [k for k in ra if k in rb and float(rb[k][key]) > 0]
+    per = [float(ra[k][key]) / float(rb[k][key]) for k in rounds_]
+    quiet = [float(ra[k][key]) / float(rb[k][key]) for k in rounds_
+             if others(ra[k]) <= quiet_max and others(rb[k]) <= quiet_max]
     mb = med(target, b, key)
-    return (med(target, a, key) / mb if mb else float("nan")), (statistics.median(per) if per else float("nan"))
+    return ((med(target, a, key) / mb if mb else float("nan")), (statistics.median(per) if per else float("nan")),
+            (statistics.median(quiet) if quiet else float("nan")), len(quiet))
 
 titles = {
     "1": "Target 1: buffered, page-cached 4 KiB random reads (2 workers / 2 fio jobs, 32 in flight)",
@@ -342,26 +360,28 @@ checks = {
           ("uring_512", "mmap_32", "p999_ns", "<", 1.0)],
 }
 print()
-print(f"compare.sh: {rounds} rounds, {duration} s per case; fio batch submit {bsub}, complete_min {bcmin}; raw: {path}")
+print(f"compare.sh: {rounds} rounds, {duration} s per case; fio batch submit {bsub}, complete_min {bcmin}; "
+      f"quiet = others <= {quiet_max:g} %; raw: {path}")
 for t in sorted(data):
     print()
     print(titles.get(t, "target " + t))
-    print(f"  {'case':<28} {'median op/s':>12} {'median p99.9 ns':>16} {'median p50 ns':>14} {'cpu ns/op':>10}   per round op/s")
+    print(f"  {'case':<28} {'median op/s':>12} {'median p99.9 ns':>16} {'median p50 ns':>14} {'cpu ns/op':>10}   per round op/s (others %)")
     for label in data[t]:
-        per = " ".join(f"{float(data[t][label][k]['throughput']):,.0f}" for k in sorted(data[t][label]))
+        per = " ".join(f"{float(v['throughput']):,.0f} ({others(v):.0f})" for k, v in sorted(data[t][label].items()))
         print(f"  {label:<28} {med(t, label, 'throughput'):>12,.0f} {med(t, label, 'p999_ns'):>16,.0f} "
               f"{med(t, label, 'p50_ns'):>14,.0f} {med(t, label, 'cpu_ns_per_op'):>10,.0f}   {per}")
-    print(f"  {'ratio':<52} {'of medians':>10} {'median/round':>13}  target")
+    print(f"  {'ratio':<52} {'of medians':>10} {'median/round':>13} {'quiet rounds':>14}  target (judged on the ratio of medians)")
     for a, b, key, op, goal in checks.get(t, []):
         if a not in data[t] or b not in data[t]:
             continue
-        rm, pr = ratio(t, a, b, key)
+        rm, pr, qr, qn = ratio(t, a, b, key)
         what = "p99.9" if key == "p999_ns" else "op/s"
         verdict = ""
         if op:
             ok = {">=": rm >= goal, "<=": rm <= goal, ">": rm > goal, "<": rm < goal}[op]
             verdict = f"{op} {goal:<5} {'MET' if ok else 'NOT MET'}"
-        print(f"  {a + ' / ' + b + ' (' + what + ')':<52} {rm:>10.3f} {pr:>13.3f}  {verdict}")
+        quiet = f"{qr:.3f} (n={qn})" if qn else "- (n=0)"
+        print(f"  {a + ' / ' + b + ' (' + what + ')':<52} {rm:>10.3f} {pr:>13.3f} {quiet:>14}  {verdict}")
 PY
 [ -f "$out/t4-cgroup.txt" ] && { echo; echo "Target 4 cgroup:"; sed 's/^/  /' "$out/t4-cgroup.txt"; } | tee -a "$out/summary.txt"
 echo "raw results: $out" >&2
