@@ -266,6 +266,7 @@ print(int(float(s[:-1]) * m[s[-1]]) if s[-1] in m else int(s))" "$cg_limit")"
         grep -qw memory /sys/fs/cgroup/cgroup.subtree_control || echo +memory >/sys/fs/cgroup/cgroup.subtree_control
         cg=/sys/fs/cgroup/uring-bench-t4
         mkdir -p "$cg"
+        trap 'rmdir "$cg" 2>/dev/null || true' EXIT
         echo "$limit_bytes" >"$cg/memory.max"
         echo 0 >"$cg/memory.swap.max" 2>/dev/null || true
         cg_version=v2
@@ -274,6 +275,7 @@ print(int(float(s[:-1]) * m[s[-1]]) if s[-1] in m else int(s))" "$cg_limit")"
     elif [ -d /sys/fs/cgroup/memory ]; then
         cg=/sys/fs/cgroup/memory/uring-bench-t4
         mkdir -p "$cg"
+        trap 'rmdir "$cg" 2>/dev/null || true' EXIT
         echo "$limit_bytes" >"$cg/memory.limit_in_bytes"
         cg_version=v1
         cg_usage() { cat "$cg/memory.max_usage_in_bytes"; }
