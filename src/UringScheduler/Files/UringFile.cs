@@ -274,11 +274,26 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     /// <summary>Closes the file: its registered slots are released once the operations in flight on them have completed.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            CloseSlots(wait: false);
         }
+    }
 
+    /// <summary>Closes the file and waits until every worker has released its registered slot.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && CloseSlots(wait: true) is List<Task> pending)
+        {
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    // Each worker releases its own slot (registration belongs to the ring's owner thread); with wait, returns the
+    // tasks that complete once the other workers have done so.
+    private List<Task>? CloseSlots(bool wait)
+    {
+        List<Task>? pending = null;
         foreach (FileSlot? slot in _slots)
         {
             if (slot is null)
@@ -290,7 +305,19 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             {
                 slot.Close();
             }
-            else if (!slot.Worker.IsStopping)
+            else if (slot.Worker.IsStopping)
+            {
+                // The ring is closing and takes its file table with it.
+            }
+            else if (wait)
+            {
+                (pending ??= []).Add(slot.Worker.RunAsync(() =>
+                {
+                    slot.Close();
+                    return Task.CompletedTask;
+                }));
+            }
+            else
             {
                 slot.Worker.SynchronizationContext.Post(static s => ((FileSlot)s!).Close(), slot);
             }
@@ -301,44 +328,8 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             // Operations in flight hold a reference: the descriptor really closes after the last of them.
             _handle.Dispose();
         }
-    }
 
-    /// <summary>Closes the file and waits until every worker has released its registered slot.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        var pending = new List<Task>();
-        foreach (FileSlot? slot in _slots)
-        {
-            if (slot is null)
-            {
-                continue;
-            }
-
-            if (slot.Worker.IsCurrentThread)
-            {
-                slot.Close();
-            }
-            else if (!slot.Worker.IsStopping)
-            {
-                pending.Add(slot.Worker.RunAsync(() =>
-                {
-                    slot.Close();
-                    return Task.CompletedTask;
-                }));
-            }
-        }
-
-        if (_ownsHandle)
-        {
-            _handle.Dispose();
-        }
-
-        await Task.WhenAll(pending).ConfigureAwait(false);
+        return pending;
     }
 
     private static int NativeFlags(UringFileOptions options)
