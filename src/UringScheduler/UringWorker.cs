@@ -31,7 +31,7 @@ public sealed partial class UringWorker
     private readonly IoEngine _engine;
     private readonly int _cpu;
     private readonly int _budget;
-    private readonly long _stallTicks;
+    private readonly long _stallMilliseconds;
 
     internal UringWorker(UringRuntime runtime, int id, int cpu, UringRuntimeOptions options, FallbackIoPool? fallbackPool, ILogger logger)
     {
@@ -40,7 +40,7 @@ public sealed partial class UringWorker
         _cpu = cpu;
         _logger = logger;
         _budget = options.WorkBudget;
-        _stallTicks = options.StallThreshold <= TimeSpan.Zero ? long.MaxValue : (long)(options.StallThreshold.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _stallMilliseconds = options.StallThreshold <= TimeSpan.Zero ? long.MaxValue : Math.Max(1, (long)options.StallThreshold.TotalMilliseconds);
         _synchronizationContext = new UringSynchronizationContext(this);
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
