@@ -75,6 +75,7 @@ internal sealed unsafe class RingEngine : IoEngine
         _ring = IoRing.Create(_entries, _highestRung);
         _cqes = new Cqe[_ring.CqEntries];
         _deferTaskRun = _ring.Features.DeferTaskRun;
+        _ = _ring.RegisterRingFd(); // best effort: before 5.18 enters go by descriptor
         _taskRunFlag = _ring.Features.HasSetupFlag(IORING_SETUP_TASKRUN_FLAG);
 
         if (_maxKernelWorkers >= 0)

@@ -130,6 +130,15 @@ internal static partial class Interop
             public ulong Fds;
         }
 
+        /// <summary><c>struct io_uring_rsrc_update</c> (16 bytes), used by <c>IORING_REGISTER_RING_FDS</c>.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct RsrcUpdate
+        {
+            public uint Offset;
+            public uint Resv;
+            public ulong Data;
+        }
+
         /// <summary><c>struct io_uring_rsrc_register</c> (32 bytes).</summary>
         [StructLayout(LayoutKind.Sequential)]
         internal struct RsrcRegister

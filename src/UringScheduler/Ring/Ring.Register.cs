@@ -59,6 +59,42 @@ internal sealed unsafe partial class Ring
     public int UnregisterBuffers() => Interop.IoUring.Register(_fd, IORING_UNREGISTER_BUFFERS, null, 0);
 
     /// <summary>
+    /// Registers the ring's own descriptor with the calling thread (<c>IORING_REGISTER_RING_FDS</c>, Linux 5.18), so
+    /// every later <c>io_uring_enter</c> from this thread names it by index and skips the kernel's file-table lookup.
+    /// The registration belongs to the thread (at most 16 per thread): only the owner thread may call this, and
+    /// <see cref="Dispose"/> must run on it too. Returns 0 or -errno; on failure enters keep using the descriptor.
+    /// </summary>
+    public int RegisterRingFd()
+    {
+        RsrcUpdate update = default;
+        update.Offset = uint.MaxValue; // let the kernel pick a free slot
+        update.Data = (ulong)_fd;
+        int rc = Interop.IoUring.Register(_fd, IORING_REGISTER_RING_FDS, &update, 1);
+        if (rc != 1)
+        {
+            return rc < 0 ? rc : -Errno.EINVAL;
+        }
+
+        _enterFd = (int)update.Offset;
+        _enterFlags = IORING_ENTER_REGISTERED_RING;
+        return 0;
+    }
+
+    private void UnregisterRingFd()
+    {
+        if (_enterFlags == 0)
+        {
+            return;
+        }
+
+        RsrcUpdate update = default;
+        update.Offset = (uint)_enterFd;
+        _ = Interop.IoUring.Register(_fd, IORING_UNREGISTER_RING_FDS, &update, 1);
+        _enterFd = _fd;
+        _enterFlags = 0;
+    }
+
+    /// <summary>
     /// Bounds the kernel's io-wq worker threads for this ring (0 leaves a value unchanged). On success the previous
     /// limits are written back into the arguments.
     /// </summary>

@@ -168,7 +168,7 @@ internal sealed unsafe partial class Ring
     {
         while (true)
         {
-            int rc = Interop.IoUring.Enter(_fd, toSubmit, minComplete, flags, arg, argSize);
+            int rc = Interop.IoUring.Enter(_enterFd, toSubmit, minComplete, flags | _enterFlags, arg, argSize);
             if (rc != -Errno.EINTR)
             {
                 return rc;

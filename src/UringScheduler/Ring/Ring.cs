@@ -24,9 +24,14 @@ internal sealed unsafe partial class Ring : IDisposable
     private nint _sqesPtr;
     private nuint _sqesSize;
 
+    // What io_uring_enter is called with: the descriptor, or its index once registered with the owner thread.
+    private int _enterFd;
+    private uint _enterFlags;
+
     private Ring(int fd, in Params p, RingSetupRung rung, string kernelRelease)
     {
         _fd = fd;
+        _enterFd = fd;
         try
         {
             MapRings(p);
@@ -237,6 +242,7 @@ internal sealed unsafe partial class Ring : IDisposable
             return;
         }
 
+        UnregisterRingFd();
         Unmap();
         int rc = Interop.Libc.Close(_fd);
         Debug.Assert(rc == 0);
