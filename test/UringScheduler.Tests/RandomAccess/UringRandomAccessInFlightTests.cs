@@ -139,6 +139,11 @@ public class UringRandomAccessInFlightTests(UringBackend backend)
                 _ = new byte[10_000];
                 GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                 collections++;
+
+                // Back to back, forced collections suspend every thread almost all the time and starve the workers
+                // (the run took over a minute on a loaded 2-core machine); a millisecond apart they still compact
+                // many times while the cancellations are in flight.
+                Thread.Sleep(1);
             }
         });
         collector.Start();
