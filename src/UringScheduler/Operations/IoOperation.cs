@@ -128,24 +128,16 @@ internal sealed unsafe partial class IoOperation
         Kind = IoOpKind.Nop;
     }
 
-    internal void SetRead(Memory<byte> buffer, long offset)
-    {
-        Kind = IoOpKind.Read;
-        if (!TryUseLeasedBuffer(buffer, IoOpKind.ReadFixed))
-        {
-            _pin = buffer.Pin();
-            Address = (nint)_pin.Pointer;
-            Length = (uint)buffer.Length;
-        }
+    internal void SetRead(Memory<byte> buffer, long offset) => SetTransfer(IoOpKind.Read, IoOpKind.ReadFixed, buffer, offset);
 
-        _totalLength = Length;
-        Offset = offset;
-    }
+    internal void SetWrite(ReadOnlyMemory<byte> buffer, long offset) => SetTransfer(IoOpKind.Write, IoOpKind.WriteFixed, buffer, offset);
 
-    internal void SetWrite(ReadOnlyMemory<byte> buffer, long offset)
+    // A single-buffer read or write. (A read's target arrives as ReadOnlyMemory only to share this code: the kernel
+    // writes into the pinned memory either way.)
+    private void SetTransfer(IoOpKind kind, IoOpKind fixedKind, ReadOnlyMemory<byte> buffer, long offset)
     {
-        Kind = IoOpKind.Write;
-        if (!TryUseLeasedBuffer(buffer, IoOpKind.WriteFixed))
+        Kind = kind;
+        if (!TryUseLeasedBuffer(buffer, fixedKind))
         {
             _pin = buffer.Pin();
             Address = (nint)_pin.Pointer;
