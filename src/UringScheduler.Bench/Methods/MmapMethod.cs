@@ -54,12 +54,7 @@ internal sealed unsafe partial class MmapMethod : IBenchMethod
 
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
-        ReadLoop[] loops = new ReadLoop[recorders.Count];
-        for (int i = 0; i < loops.Length; i++)
-        {
-            loops[i] = new ReadLoop(i, _context, _buffers.Get(i), recorders[i], clock);
-        }
-
+        ReadLoop[] loops = ReadLoop.CreateAll(_context, _buffers.Get, recorders, clock);
         _threads.Start(loops.Length, "mmap", i => Run(loops[i]));
     }
 

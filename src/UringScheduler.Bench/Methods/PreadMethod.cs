@@ -23,12 +23,7 @@ internal sealed class PreadMethod : IBenchMethod
 
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
-        ReadLoop[] loops = new ReadLoop[recorders.Count];
-        for (int i = 0; i < loops.Length; i++)
-        {
-            loops[i] = new ReadLoop(i, _context, _buffers.Get(i), recorders[i], clock);
-        }
-
+        ReadLoop[] loops = ReadLoop.CreateAll(_context, _buffers.Get, recorders, clock);
         _threads.Start(loops.Length, "pread", i => Run(loops[i]));
     }
 

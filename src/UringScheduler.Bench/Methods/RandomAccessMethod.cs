@@ -26,12 +26,7 @@ internal sealed class RandomAccessMethod : IBenchMethod
 
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
-        _loops = new Task[recorders.Count];
-        for (int i = 0; i < recorders.Count; i++)
-        {
-            ReadLoop loop = new(i, _context, _buffers.Get(i), recorders[i], clock);
-            _loops[i] = Task.Run(() => RunAsync(loop));
-        }
+        _loops = ReadLoop.CreateAll(_context, _buffers.Get, recorders, clock).Select(loop => Task.Run(() => RunAsync(loop))).ToArray();
     }
 
     public bool Join(TimeSpan timeout) => Task.WaitAll(_loops, timeout);

@@ -32,6 +32,18 @@ internal sealed class ReadLoop
 
     public Memory<byte> Buffer { get; }
 
+    /// <summary>One loop per recorder, loop <c>i</c> reading into <paramref name="bufferOf"/>(<c>i</c>).</summary>
+    public static ReadLoop[] CreateAll(CaseContext context, Func<int, Memory<byte>> bufferOf, IReadOnlyList<LoopRecorder> recorders, MeasurementClock clock)
+    {
+        var loops = new ReadLoop[recorders.Count];
+        for (int i = 0; i < loops.Length; i++)
+        {
+            loops[i] = new ReadLoop(i, context, bufferOf(i), recorders[i], clock);
+        }
+
+        return loops;
+    }
+
     public int FileIndex { get; private set; }
 
     public long BlockIndex { get; private set; }

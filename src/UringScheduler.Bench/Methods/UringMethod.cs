@@ -52,12 +52,12 @@ internal sealed class UringMethod : IBenchMethod
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
         IReadOnlyList<UringWorker> workers = _runtime.Workers;
-        _loops = new Task[recorders.Count];
         int blockSize = _context.DataSet.Spec.BlockSize;
-        for (int i = 0; i < recorders.Count; i++)
+        ReadLoop[] loops = ReadLoop.CreateAll(_context, i => _context.FastPath ? _leases[i].Memory[..blockSize] : _buffers.Get(i), recorders, clock);
+        _loops = new Task[loops.Length];
+        for (int i = 0; i < loops.Length; i++)
         {
-            Memory<byte> buffer = _context.FastPath ? _leases[i].Memory[..blockSize] : _buffers.Get(i);
-            ReadLoop loop = new(i, _context, buffer, recorders[i], clock);
+            ReadLoop loop = loops[i];
             _loops[i] = workers[i % workers.Count].RunAsync(() => _context.FastPath ? RunFastAsync(loop) : RunAsync(loop));
         }
     }
