@@ -350,15 +350,7 @@ internal sealed unsafe class RingEngine : IoEngine
             if (!TryPrepare(ring, _backlog.Peek()))
             {
                 // Hand the full SQ over now so that the rest fits; one extra enter only in this overloaded case.
-                int rc = ring.Submit();
-                EnterCalls++;
-                if (rc > 0)
-                {
-                    SubmittedSqes += rc;
-                    UringMetrics.RecordSubmitBatch(rc, Worker.Id);
-                }
-
-                if (rc <= 0 || !TryPrepare(ring, _backlog.Peek()))
+                if (SubmitFullQueue(ring) <= 0 || !TryPrepare(ring, _backlog.Peek()))
                 {
                     return;
                 }
@@ -373,9 +365,7 @@ internal sealed unsafe class RingEngine : IoEngine
             if (sqe == null)
             {
                 // As above: a cancel left behind here could wait for a completion that only it would bring.
-                int rc = ring.Submit();
-                EnterCalls++;
-                if (rc <= 0 || (sqe = ring.TryGetSqe()) == null)
+                if (SubmitFullQueue(ring) <= 0 || (sqe = ring.TryGetSqe()) == null)
                 {
                     return;
                 }
@@ -383,6 +373,20 @@ internal sealed unsafe class RingEngine : IoEngine
 
             RingPrep.Cancel(sqe, _cancelBacklog.Dequeue(), 0, CancelUserData);
         }
+    }
+
+    // An extra enter that hands a full SQ over (no GETEVENTS), counted like the loop's own. Returns SQEs taken or -errno.
+    private int SubmitFullQueue(IoRing ring)
+    {
+        int rc = ring.Submit();
+        EnterCalls++;
+        if (rc > 0)
+        {
+            SubmittedSqes += rc;
+            UringMetrics.RecordSubmitBatch(rc, Worker.Id);
+        }
+
+        return rc;
     }
 
     public override void Wake()
@@ -401,14 +405,17 @@ internal sealed unsafe class RingEngine : IoEngine
             return;
         }
 
-        Sqe* sqe;
-        while ((sqe = ring.TryGetSqe()) == null)
+        Sqe* sqe = ring.TryGetSqe();
+        if (sqe == null && (SubmitFullQueue(ring) <= 0 || (sqe = ring.TryGetSqe()) == null))
         {
-            ring.Submit();
+            return; // the read stays armed: Dispose then leaks its 8 bytes rather than free them under the kernel
         }
 
         RingPrep.Cancel(sqe, WakeUserData, 0, CancelUserData);
-        while (_wakeArmed)
+
+        // A cancelled poll-armed read completes at once; the bound (50 x 100 ms) only keeps a broken ring from
+        // holding the worker's exit forever, and on that path the buffer is leaked, never freed.
+        for (int attempt = 0; _wakeArmed && attempt < 50; attempt++)
         {
             int rc = ring.SubmitAndWait(1, 100_000_000);
             if (rc < 0 && rc != -Errno.EBUSY && rc != -Errno.EAGAIN)
