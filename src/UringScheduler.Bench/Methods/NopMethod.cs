@@ -40,13 +40,16 @@ internal sealed class NopMethod : IBenchMethod
 
     private static async Task RunAsync(UringWorker worker, LoopRecorder recorder, MeasurementClock clock)
     {
+        // Each NOP starts at the previous one's end: one clock read per operation instead of two (a clock read costs
+        // about 20 ns here, against about 180 ns for the whole NOP), at the price of counting the recording in the latency.
+        long start = Stopwatch.GetTimestamp();
         long end;
         do
         {
-            long start = Stopwatch.GetTimestamp();
             await worker.NopAsync();
             end = Stopwatch.GetTimestamp();
             recorder.Record(start, end);
+            start = end;
         }
         while (!clock.IsOver(end));
     }

@@ -18,6 +18,10 @@ internal sealed class ReadLoop
     private readonly bool _verify;
     private FastRandom _random;
 
+    // The previous read's end timestamp, reused as the next read's start when nothing but the pick of the next block
+    // runs in between (no verification). A clock read costs about 20 ns here, a tenth of a batched NOP.
+    private long _chainedStart;
+
     public ReadLoop(int index, CaseContext context, Memory<byte> buffer, LoopRecorder recorder, MeasurementClock clock)
     {
         _recorder = recorder;
@@ -51,11 +55,17 @@ internal sealed class ReadLoop
     public long Offset => BlockIndex * _blockSize;
 
     /// <summary>Picks the next block and returns the start timestamp of its read.</summary>
+    /// <remarks>
+    /// Without verification the start is the previous read's end, so the latency also counts the recording of the
+    /// previous read and the pick of this block (a few ns; never less than the read itself).
+    /// </remarks>
     public long Next()
     {
         FileIndex = (int)_random.NextBelow(_fileCount);
         BlockIndex = _random.NextBelow(_blocksPerFile);
-        return Stopwatch.GetTimestamp();
+        long start = _chainedStart;
+        _chainedStart = 0;
+        return start != 0 ? start : Stopwatch.GetTimestamp();
     }
 
     /// <summary>Ends a read of <paramref name="bytesRead"/> bytes started at <paramref name="start"/>; false when time is up.</summary>
@@ -68,6 +78,10 @@ internal sealed class ReadLoop
         if (bytesRead != _blockSize || (_verify && !Pattern.Verify(Buffer.Span, FileIndex, BlockIndex)))
         {
             _recorder.RecordError();
+        }
+        else if (!_verify)
+        {
+            _chainedStart = end;
         }
 
         return !_clock.IsOver(end);
