@@ -13,7 +13,9 @@
 #           also nop_32 on 1 worker and the C program on 2 cores, for the per-core view
 #   3       O_DIRECT: uring_32 --direct vs fio io_uring direct=1 at the same depth, throughput and p99.9; fio libaio
 #           and psync direct=1 for reference
-#   cgroup  target 4: uring_512, mmap_512, mmap_32 inside a memory-limited cgroup, data >= 10x the limit
+#   cgroup  target 4: uring_512, mmap_512, mmap_32 inside a memory-limited cgroup, data >= 10x the limit; for
+#           reference uring_32 (same depth as mmap_32), uring_512 --direct, and fio io_uring direct=1 at 2 x 256
+#           (the device's limit)
 #   all     1 2 3 cgroup
 #
 # Options
@@ -289,17 +291,32 @@ print(int(float(s[:-1]) * m[s[-1]]) if s[-1] in m else int(s))" "$cg_limit")"
     data_bytes="$(du -cb "$cg_data"/data-*.bin | tail -1 | cut -f1)"
     log "target 4: data $((data_bytes >> 20)) MiB = $(python3 -c "print(round($data_bytes / $limit_bytes, 1))")x the limit"
     echo "cgroup $cg_version $cg limit=$limit_bytes data_bytes=$data_bytes" >"$out/t4-cgroup.txt"
-    for r in $(seq 1 "$rounds"); do
-        log "target 4, round $r/$rounds"
-        for f in "$cg_data"/data-*.bin; do dd if="$f" iflag=nocache count=0 status=none; done
-        cases=uring_512,mmap_512,mmap_32
-        [ $((r % 2)) -eq 0 ] && cases=mmap_32,mmap_512,uring_512
+    # One uring-bench run inside the cgroup. $1 round, $2 label suffix, $3 cases, rest: more uring-bench options.
+    t4_bench() {
+        local rnd="$1" suffix="$2" cases="$3" name="t4-r$1${2// /-}"
+        shift 3
         # The shell enters the cgroup, then execs the bench: every page it faults in is charged there.
         sh -c 'echo $$ >"$1/cgroup.procs"; shift; exec "$@"' sh "$cg" \
             dotnet "$bench_dll" --duration "$duration" --warmup "$warmup" --workers "$workers" --no-verify \
-            --data "$cg_data" --files "$cg_files" --file-size "$cg_file_size" --cases "$cases" --json "$out/t4-r$r.json" --report "$out/t4-r$r-report" \
-            >"$out/t4-r$r.log" 2>&1 || { echo "uring-bench failed in the cgroup, see $out/t4-r$r.log" >&2; tail -20 "$out/t4-r$r.log" >&2; exit 1; }
-        record_bench 4 "$r" "$out/t4-r$r.json"
+            --data "$cg_data" --files "$cg_files" --file-size "$cg_file_size" --cases "$cases" --json "$out/$name.json" --report "$out/$name-report" "$@" \
+            >"$out/$name.log" 2>&1 || { echo "uring-bench failed in the cgroup, see $out/$name.log" >&2; tail -20 "$out/$name.log" >&2; exit 1; }
+        record_bench 4 "$rnd" "$out/$name.json" "$suffix"
+    }
+    for r in $(seq 1 "$rounds"); do
+        log "target 4, round $r/$rounds"
+        for f in "$cg_data"/data-*.bin; do dd if="$f" iflag=nocache count=0 status=none; done
+        # Beyond the target, for reading it: uring_32 compares tails with mmap_32 at the same depth; uring_512 with
+        # --direct is what a storage engine would run (no page cache to charge and reclaim); fio io_uring with
+        # direct=1 at 2 x 256 in flight is the device's own limit.
+        if [ $((r % 2)) -eq 1 ]; then
+            t4_bench "$r" "" uring_512,mmap_512,mmap_32,uring_32
+            t4_bench "$r" " direct" uring_512 --direct
+            fio_run 4 "$r" "fio io_uring direct (512)" "$cg_data" "${fio_uring[@]}" --iodepth=256 --direct=1
+        else
+            fio_run 4 "$r" "fio io_uring direct (512)" "$cg_data" "${fio_uring[@]}" --iodepth=256 --direct=1
+            t4_bench "$r" " direct" uring_512 --direct
+            t4_bench "$r" "" uring_32,mmap_32,mmap_512,uring_512
+        fi
         cache="$(cg_cache)"
         echo "round $r: cgroup peak usage $(cg_usage) bytes; page cache charged to it after the run $cache bytes = $(python3 -c "print(round(100 * $cache / $data_bytes, 1))")% of the data" \
             | tee -a "$out/t4-cgroup.txt" >&2
@@ -359,7 +376,13 @@ checks = {
     "4": [("uring_512", "mmap_512", "throughput", ">", 1.0),
           ("uring_512", "mmap_32", "throughput", ">", 1.0),
           ("uring_512", "mmap_512", "p999_ns", "<", 1.0),
-          ("uring_512", "mmap_32", "p999_ns", "<", 1.0)],
+          ("uring_512", "mmap_32", "p999_ns", "<", 1.0),
+          ("uring_32", "mmap_32", "throughput", None, None),
+          ("uring_32", "mmap_32", "p999_ns", None, None),
+          ("uring_512 direct", "mmap_512", "throughput", None, None),
+          ("uring_512 direct", "mmap_512", "p999_ns", None, None),
+          ("uring_512", "fio io_uring direct (512)", "throughput", None, None),
+          ("uring_512 direct", "fio io_uring direct (512)", "throughput", None, None)],
 }
 print()
 print(f"compare.sh: {rounds} rounds, {duration} s per case; fio batch submit {bsub}, complete_min {bcmin}; "
@@ -384,6 +407,15 @@ for t in sorted(data):
             verdict = f"{op} {goal:<5} {'MET' if ok else 'NOT MET'}"
         quiet = f"{qr:.3f} (n={qn})" if qn else "- (n=0)"
         print(f"  {a + ' / ' + b + ' (' + what + ')':<52} {rm:>10.3f} {pr:>13.3f} {quiet:>14}  {verdict}")
+    if t == "4":
+        # Little's law: a closed loop with N reads in flight at X reads/s has a mean latency of N / X, whatever
+        # the engine. A tail can be compared across depths only when the mean at the larger depth is below it.
+        print("  Little's law, mean latency = in flight / throughput:")
+        for label in data[t]:
+            n = label.split()[0].rsplit("_", 1)[-1]
+            if "fio" not in label and n.isdigit():
+                x = med(t, label, "throughput")
+                print(f"    {label:<26} {int(n):>4} / {x:>9,.0f} op/s = {int(n) / x * 1e3:7.2f} ms   (median p99.9 {med(t, label, 'p999_ns') / 1e6:.2f} ms)")
 PY
 [ -f "$out/t4-cgroup.txt" ] && { echo; echo "Target 4 cgroup:"; sed 's/^/  /' "$out/t4-cgroup.txt"; } | tee -a "$out/summary.txt"
 echo "raw results: $out" >&2
