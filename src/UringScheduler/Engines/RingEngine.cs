@@ -21,6 +21,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     private readonly uint _entries;
     private readonly RingSetupRung _highestRung;
+    private readonly SqPollSetup? _sqPoll;
     private readonly int _maxKernelWorkers;
     private readonly OperationSlab _slab;
     private readonly Queue<IoOperation> _backlog = new();
@@ -38,9 +39,10 @@ internal sealed unsafe class RingEngine : IoEngine
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun)
+    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, SqPollSetup? sqPoll = null)
         : base(worker)
     {
+        _sqPoll = sqPoll;
         _slab = slab;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
@@ -57,8 +59,8 @@ internal sealed unsafe class RingEngine : IoEngine
 
     internal IoRing Ring => _ring!;
 
-    /// <summary><c>io_uring_enter</c> calls made by this engine.</summary>
-    public long EnterCalls { get; private set; }
+    /// <summary><c>io_uring_enter</c> calls made on this engine's ring (none per submit under SQPOLL while the polling thread is awake).</summary>
+    public long EnterCalls => _ring?.EnterCount ?? 0;
 
     /// <summary>SQEs handed to the kernel by those calls.</summary>
     public long SubmittedSqes { get; private set; }
@@ -70,9 +72,15 @@ internal sealed unsafe class RingEngine : IoEngine
 
     public override bool HasCompletionsReady => _ring!.CqReady > 0 || _ring.CqOverflowPending;
 
+    // Under SQPOLL the polling thread posts completions moments after it picks up the SQEs; a worker that went to
+    // sleep at once would pay a wake-up (an IPI and a context switch) for almost every batch.
+    public override long CompletionPollTicks => _sqPoll is null || _slab.InFlight == 0 ? 0 : s_completionPollTicks;
+
+    private static readonly long s_completionPollTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 us
+
     public override void Initialize()
     {
-        _ring = IoRing.Create(_entries, _highestRung);
+        _ring = _sqPoll is { } sqPoll ? IoRing.CreateSqPoll(_entries, sqPoll) : IoRing.Create(_entries, _highestRung);
         _cqes = new Cqe[_ring.CqEntries];
         _deferTaskRun = _ring.Features.DeferTaskRun;
         _ = _ring.RegisterRingFd(); // best effort: before 5.18 enters go by descriptor
@@ -310,7 +318,6 @@ internal sealed unsafe class RingEngine : IoEngine
         {
             uint pending = ring.SqPending;
             rc = ring.SubmitAndWait(1, timeoutNanoseconds);
-            EnterCalls++;
             submitted = (int)Math.Min(pending, rc > 0 ? (uint)rc : 0);
         }
         else
@@ -326,7 +333,6 @@ internal sealed unsafe class RingEngine : IoEngine
             }
 
             rc = ring.Submit(getEvents: needEvents || _deferTaskRun);
-            EnterCalls++;
             submitted = rc > 0 ? rc : 0;
         }
 
@@ -379,7 +385,6 @@ internal sealed unsafe class RingEngine : IoEngine
     private int SubmitFullQueue(IoRing ring)
     {
         int rc = ring.Submit();
-        EnterCalls++;
         if (rc > 0)
         {
             SubmittedSqes += rc;
