@@ -246,43 +246,31 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             ? new FallbackIoPool(minThreads: Math.Max(2, _options.WorkerCount), maxThreads: Math.Max(64, _options.WorkerCount * 4))
             : null;
         var workers = new UringWorker[_options.WorkerCount];
-        bool sqPoll = fallbackPool is null && _options.SubmissionPolling;
-        var sqPollSetup = new Ring.SqPollSetup((uint)_options.SubmissionPollingIdleTime.TotalMilliseconds, _options.SubmissionPollingCpu, AttachToRingFd: -1);
-        int started = 0;
+        for (int i = 0; i < workers.Length; i++)
+        {
+            int cpu = _options.PinWorkersToCpus ? cpus[i % cpus.Length] : -1;
+            workers[i] = new UringWorker(this, i, cpu, _options, fallbackPool, _logger);
+            workers[i].Start();
+        }
+
         try
         {
-            for (int i = 0; i < workers.Length; i++)
-            {
-                int cpu = _options.PinWorkersToCpus ? cpus[i % cpus.Length] : -1;
-                workers[i] = new UringWorker(this, i, cpu, _options, fallbackPool, _logger, sqPoll ? sqPollSetup : null);
-                workers[i].Start();
-                started++;
-                if (sqPoll && i == 0)
-                {
-                    // One polling thread for the runtime: the other rings attach to the first one's, so its descriptor
-                    // must exist before they are created.
-                    workers[0].Started.GetAwaiter().GetResult();
-                    sqPollSetup = sqPollSetup with { AttachToRingFd = ((Engines.RingEngine)workers[0].Engine).Ring.Fd };
-                }
-            }
-
             Task.WaitAll(workers.Select(w => w.Started).ToArray());
         }
-        catch (Exception e)
+        catch (AggregateException e)
         {
-            // A worker that failed to start has already left its loop; stopping and joining it is harmless.
-            foreach (UringWorker worker in workers.Take(started))
+            foreach (UringWorker worker in workers)
             {
                 worker.RequestStop();
             }
 
-            foreach (UringWorker worker in workers.Take(started))
+            foreach (UringWorker worker in workers)
             {
                 worker.Join();
             }
 
             fallbackPool?.Dispose();
-            Exception first = e is AggregateException a ? a.InnerExceptions[0] : e;
+            Exception first = e.InnerExceptions[0];
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
 

@@ -51,26 +51,6 @@ public sealed class UringRuntimeOptions
     /// <summary>Size of each registered buffer in bytes: a multiple of 4096, default 65536.</summary>
     public int RegisteredBufferSize { get; set; } = 65536;
 
-    /// <summary>
-    /// Submission polling (<c>IORING_SETUP_SQPOLL</c>), off by default. A kernel thread, shared by every ring of the
-    /// runtime, polls the submission queues: a worker then hands over its I/O by publishing the queue's tail, with no
-    /// <c>io_uring_enter</c>, while that thread is awake; it sleeps after <see cref="SubmissionPollingIdleTime"/>
-    /// without work. It pays off when a core can be given to it (see <see cref="SubmissionPollingCpu"/>): it spins on
-    /// that core while busy, and it does the kernel's side of every operation (page-cache copies included) on it.
-    /// Not combined with <c>DEFER_TASKRUN</c>, which the kernel refuses with <c>SQPOLL</c>. Needs Linux 5.11 (earlier
-    /// kernels require CAP_SYS_ADMIN); a refusal throws <see cref="UringUnavailableException"/>, never a silent fallback.
-    /// </summary>
-    public bool SubmissionPolling { get; set; }
-
-    /// <summary>How long the polling thread keeps polling empty queues before it sleeps. Default 10 ms; from 1 ms to 1 minute.</summary>
-    public TimeSpan SubmissionPollingIdleTime { get; set; } = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>
-    /// The CPU the polling thread is pinned to (<c>IORING_SETUP_SQ_AFF</c>), or -1 (the default) to let the scheduler
-    /// place it. Give it a CPU no worker is pinned to, for example with fewer workers than CPUs.
-    /// </summary>
-    public int SubmissionPollingCpu { get; set; } = -1;
-
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -112,16 +92,6 @@ public sealed class UringRuntimeOptions
         if (StallThreshold < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(StallThreshold), StallThreshold, "UringRuntimeOptions.StallThreshold must not be negative.");
-        }
-
-        if (SubmissionPollingIdleTime < TimeSpan.FromMilliseconds(1) || SubmissionPollingIdleTime > TimeSpan.FromMinutes(1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(SubmissionPollingIdleTime), SubmissionPollingIdleTime, "UringRuntimeOptions.SubmissionPollingIdleTime must be from 1 ms to 1 minute.");
-        }
-
-        if (SubmissionPollingCpu < -1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(SubmissionPollingCpu), SubmissionPollingCpu, "UringRuntimeOptions.SubmissionPollingCpu must be -1 (not pinned) or a CPU number.");
         }
     }
 

@@ -153,7 +153,7 @@ public sealed partial class UringWorker
             // completions of cached reads, NOPs) keep the worker going without it ever looking asleep to producers,
             // so a worker busy with I/O costs them no eventfd writes.
             _engine.Flush(wait: false, -1);
-            if (_engine.HasCompletionsReady || (_engine.CompletionPollTicks > 0 && PollForWork(_engine.CompletionPollTicks)))
+            if (_engine.HasCompletionsReady)
             {
                 continue;
             }
@@ -178,23 +178,6 @@ public sealed partial class UringWorker
 
             Volatile.Write(ref _sleeping, 0);
         }
-    }
-
-    /// <summary>Polls for completions or posted work for up to <paramref name="ticks"/>; true when some arrived.</summary>
-    private bool PollForWork(long ticks)
-    {
-        long deadline = Stopwatch.GetTimestamp() + ticks;
-        do
-        {
-            Thread.SpinWait(8);
-            if (_engine.HasCompletionsReady || !_inbox.IsEmpty || _stopping)
-            {
-                return true;
-            }
-        }
-        while (Stopwatch.GetTimestamp() < deadline);
-
-        return false;
     }
 
     /// <summary>One step of shutdown; true once the worker may leave its loop.</summary>

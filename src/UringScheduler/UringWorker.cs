@@ -33,7 +33,7 @@ public sealed partial class UringWorker
     private readonly int _budget;
     private readonly long _stallMilliseconds;
 
-    internal UringWorker(UringRuntime runtime, int id, int cpu, UringRuntimeOptions options, FallbackIoPool? fallbackPool, ILogger logger, Ring.SqPollSetup? sqPoll = null)
+    internal UringWorker(UringRuntime runtime, int id, int cpu, UringRuntimeOptions options, FallbackIoPool? fallbackPool, ILogger logger)
     {
         _runtime = runtime;
         Id = id;
@@ -45,7 +45,7 @@ public sealed partial class UringWorker
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
         _engine = fallbackPool is null
-            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers, sqPoll: sqPoll)
+            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers)
             : new FallbackEngine(this, _slab, fallbackPool);
     }
 

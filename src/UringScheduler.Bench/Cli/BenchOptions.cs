@@ -24,12 +24,6 @@ internal sealed record BenchOptions
     /// <summary>uring cases use registered files (<see cref="UringFile"/>) and registered buffers (READ_FIXED). On by default.</summary>
     public bool FastPath { get; init; } = true;
 
-    /// <summary>uring and nop cases run their runtime with submission polling (<see cref="UringRuntimeOptions.SubmissionPolling"/>).</summary>
-    public bool SqPoll { get; init; }
-
-    /// <summary>With <see cref="SqPoll"/>: the CPU of the polling thread, or -1.</summary>
-    public int SqPollCpu { get; init; } = -1;
-
     public required bool Verify { get; init; }
 
     public required string JsonPath { get; init; }

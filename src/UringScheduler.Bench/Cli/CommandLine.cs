@@ -75,17 +75,6 @@ internal sealed class CommandLine
         Description = "uring cases: plain UringRandomAccess reads into pinned arrays, without registered files and buffers",
     };
 
-    private readonly Option<bool> _sqPoll = new("--sqpoll")
-    {
-        Description = "uring and nop cases: submission polling (SQPOLL), one kernel thread polling every worker's ring",
-    };
-
-    private readonly Option<int> _sqPollCpu = new("--sqpoll-cpu")
-    {
-        Description = "With --sqpoll: pin the polling thread to this CPU (default: not pinned)",
-        DefaultValueFactory = _ => -1,
-    };
-
     private readonly Option<string?> _json = new("--json")
     {
         Description = "Write the results as JSON here. Default: REPORT/results.json",
@@ -100,7 +89,7 @@ internal sealed class CommandLine
     {
         Root = new RootCommand("uring-bench: random aligned block reads over a set of files, closed loop: io_uring (UringScheduler) against mmap, pread and RandomAccess")
         {
-            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _sqPoll, _sqPollCpu, _json, _report,
+            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _json, _report,
         };
     }
 
@@ -152,17 +141,6 @@ internal sealed class CommandLine
             throw new UsageException($"--file-size: {sizeText} is not a whole number of {blockSize}-byte blocks");
         }
 
-        int sqPollCpu = result.GetValue(_sqPollCpu);
-        if (sqPollCpu < -1 || sqPollCpu >= Environment.ProcessorCount)
-        {
-            throw new UsageException($"--sqpoll-cpu: must be a CPU from 0 to {Environment.ProcessorCount - 1}, not {sqPollCpu}");
-        }
-
-        if (sqPollCpu >= 0 && !result.GetValue(_sqPoll))
-        {
-            throw new UsageException("--sqpoll-cpu: only with --sqpoll");
-        }
-
         string dataDirectory = result.GetValue(_data) is { Length: > 0 } data
             ? Path.GetFullPath(data)
             : DataSetSpec.DefaultDirectory(files, fileSize, (int)blockSize);
@@ -185,8 +163,6 @@ internal sealed class CommandLine
             Direct = result.GetValue(_direct),
             Verify = !result.GetValue(_noVerify),
             FastPath = !result.GetValue(_noFastPath),
-            SqPoll = result.GetValue(_sqPoll),
-            SqPollCpu = sqPollCpu,
             JsonPath = jsonPath,
             ReportDirectory = reportDirectory,
             Arguments = arguments,

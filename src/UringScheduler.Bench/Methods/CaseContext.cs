@@ -3,13 +3,4 @@ using UringScheduler.Bench.Data;
 namespace UringScheduler.Bench.Methods;
 
 /// <summary>What a method needs to set up one case.</summary>
-internal sealed record CaseContext(DataSet DataSet, int Concurrency, int Workers, bool Direct, bool Verify, bool FastPath = true, bool SqPoll = false, int SqPollCpu = -1)
-{
-    /// <summary>The runtime options of the uring and nop cases.</summary>
-    public UringRuntimeOptions RuntimeOptions() => new()
-    {
-        WorkerCount = Workers,
-        SubmissionPolling = SqPoll,
-        SubmissionPollingCpu = SqPollCpu,
-    };
-}
+internal sealed record CaseContext(DataSet DataSet, int Concurrency, int Workers, bool Direct, bool Verify, bool FastPath = true);

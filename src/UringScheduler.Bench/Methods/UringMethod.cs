@@ -28,10 +28,12 @@ internal sealed class UringMethod : IBenchMethod
         try
         {
             int bufferSize = (context.DataSet.Spec.BlockSize + 4095) / 4096 * 4096;
-            UringRuntimeOptions options = context.RuntimeOptions();
-            options.RegisteredBufferCount = context.FastPath ? Math.Min(context.Concurrency, 16384) : 0;
-            options.RegisteredBufferSize = bufferSize;
-            _runtime = new UringRuntime(options);
+            _runtime = new UringRuntime(new UringRuntimeOptions
+            {
+                WorkerCount = context.Workers,
+                RegisteredBufferCount = context.FastPath ? Math.Min(context.Concurrency, 16384) : 0,
+                RegisteredBufferSize = bufferSize,
+            });
         }
         catch
         {

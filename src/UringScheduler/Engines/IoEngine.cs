@@ -42,13 +42,6 @@ internal abstract class IoEngine : IDisposable
     /// <summary>Completions that arrived outside the kernel's queues and are waiting to be processed.</summary>
     public virtual bool HasExternalCompletions => false;
 
-    /// <summary>
-    /// How long the worker should poll for completions before it sleeps while operations are in flight, in
-    /// <see cref="System.Diagnostics.Stopwatch"/> ticks; 0: never poll. Worth it only when another thread posts the
-    /// completions (SQPOLL), where sleeping would cost a wake-up per batch.
-    /// </summary>
-    public virtual long CompletionPollTicks => 0;
-
     /// <summary>Prepares the engine to stop: called once the last operation has completed. Returns when the kernel owns nothing of the engine's.</summary>
     public abstract void Quiesce();
 

@@ -21,7 +21,6 @@ internal sealed unsafe class RingEngine : IoEngine
 
     private readonly uint _entries;
     private readonly RingSetupRung _highestRung;
-    private readonly SqPollSetup? _sqPoll;
     private readonly int _maxKernelWorkers;
     private readonly OperationSlab _slab;
     private readonly Queue<IoOperation> _backlog = new();
@@ -39,10 +38,9 @@ internal sealed unsafe class RingEngine : IoEngine
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, SqPollSetup? sqPoll = null)
+    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun)
         : base(worker)
     {
-        _sqPoll = sqPoll;
         _slab = slab;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
@@ -59,7 +57,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     internal IoRing Ring => _ring!;
 
-    /// <summary><c>io_uring_enter</c> calls made on this engine's ring (none per submit under SQPOLL while the polling thread is awake).</summary>
+    /// <summary><c>io_uring_enter</c> calls made on this engine's ring, counted by the ring itself so that none is missed.</summary>
     public long EnterCalls => _ring?.EnterCount ?? 0;
 
     /// <summary>SQEs handed to the kernel by those calls.</summary>
@@ -72,15 +70,9 @@ internal sealed unsafe class RingEngine : IoEngine
 
     public override bool HasCompletionsReady => _ring!.CqReady > 0 || _ring.CqOverflowPending;
 
-    // Under SQPOLL the polling thread posts completions moments after it picks up the SQEs; a worker that went to
-    // sleep at once would pay a wake-up (an IPI and a context switch) for almost every batch.
-    public override long CompletionPollTicks => _sqPoll is null || _slab.InFlight == 0 ? 0 : s_completionPollTicks;
-
-    private static readonly long s_completionPollTicks = System.Diagnostics.Stopwatch.Frequency / 20_000; // 50 us
-
     public override void Initialize()
     {
-        _ring = _sqPoll is { } sqPoll ? IoRing.CreateSqPoll(_entries, sqPoll) : IoRing.Create(_entries, _highestRung);
+        _ring = IoRing.Create(_entries, _highestRung);
         _cqes = new Cqe[_ring.CqEntries];
         _deferTaskRun = _ring.Features.DeferTaskRun;
         _ = _ring.RegisterRingFd(); // best effort: before 5.18 enters go by descriptor

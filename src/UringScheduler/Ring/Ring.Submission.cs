@@ -18,15 +18,6 @@ internal sealed unsafe partial class Ring
     // Local tail: SQEs handed out by TryGetSqe. Published to *_sqTail by Flush.
     private uint _sqeTail;
 
-    // The tail as last published: with SQPOLL, what a submit adds is the SQEs published since then.
-    private uint _publishedTail;
-
-    // SQPOLL: a kernel thread consumes the SQ; entering is needed only to wake it, to wait for SQ space, or to wait.
-    private readonly bool _sqPoll;
-
-    /// <summary>Whether a kernel thread polls this ring's SQ (<c>IORING_SETUP_SQPOLL</c>).</summary>
-    public bool SqPoll => _sqPoll;
-
     /// <summary><c>io_uring_enter</c> calls made on this ring (EINTR retries included).</summary>
     public long EnterCount { get; private set; }
 
@@ -91,34 +82,6 @@ internal sealed unsafe partial class Ring
         return SqPending;
     }
 
-    /// <summary>SQPOLL: publishes the SQEs handed out so far and returns how many are new since the last publish.</summary>
-    private uint PublishForPoller()
-    {
-        Flush();
-        uint added = _sqeTail - _publishedTail;
-        _publishedTail = _sqeTail;
-        return added;
-    }
-
-    /// <summary>
-    /// SQPOLL: the enter flags the current state needs: <c>SQ_WAKEUP</c> when the polling thread has gone to sleep,
-    /// <c>SQ_WAIT</c> when the SQ is full and the caller needs room.
-    /// </summary>
-    private uint PollerFlags()
-    {
-        // Full fence: the tail store must be globally visible before NEED_WAKEUP is read. The polling thread sets the
-        // flag and then re-reads the tail before it sleeps; with only release/acquire, our load of the flag could be
-        // ordered before our store of the tail, both sides would miss each other and the SQEs would sit unseen.
-        Interlocked.MemoryBarrier();
-        uint flags = (Volatile.Read(ref *_sqFlags) & IORING_SQ_NEED_WAKEUP) != 0 ? IORING_ENTER_SQ_WAKEUP : 0;
-        if (SqPending >= _sqEntries)
-        {
-            flags |= IORING_ENTER_SQ_WAIT;
-        }
-
-        return flags;
-    }
-
     /// <summary>
     /// Submits every prepared SQE with one <c>io_uring_enter</c>. With <paramref name="getEvents"/> the kernel also runs
     /// deferred task work, which a <c>DEFER_TASKRUN</c> ring needs for completions to appear. Returns SQEs consumed or -errno
@@ -126,20 +89,6 @@ internal sealed unsafe partial class Ring
     /// </summary>
     public int Submit(bool getEvents = false)
     {
-        if (_sqPoll)
-        {
-            // Publishing is submitting; the polling thread picks the SQEs up. Returns what this call published.
-            uint added = PublishForPoller();
-            uint flags = PollerFlags() | (getEvents ? IORING_ENTER_GETEVENTS : 0);
-            if (flags == 0)
-            {
-                return (int)added;
-            }
-
-            int rc = Enter(added, 0, flags, null, 0);
-            return rc < 0 ? rc : (int)added;
-        }
-
         uint pending = Flush();
         if (pending == 0 && !getEvents)
         {
@@ -155,8 +104,7 @@ internal sealed unsafe partial class Ring
     /// </summary>
     public int SubmitAndWait(uint waitCount, long timeoutNanoseconds = -1)
     {
-        // With SQPOLL the kernel ignores the count to submit and returns it as given: pass what this call published.
-        uint pending = _sqPoll ? PublishForPoller() : Flush();
+        uint pending = Flush();
         if (timeoutNanoseconds < 0)
         {
             return Enter(pending, waitCount, IORING_ENTER_GETEVENTS, null, 0);
@@ -221,11 +169,6 @@ internal sealed unsafe partial class Ring
     /// <summary>Runs <c>io_uring_enter</c>, retrying when a signal interrupts it (nothing was submitted then).</summary>
     private int Enter(uint toSubmit, uint minComplete, uint flags, void* arg, nuint argSize)
     {
-        if (_sqPoll)
-        {
-            flags |= PollerFlags();
-        }
-
         while (true)
         {
             EnterCount++;

@@ -32,7 +32,6 @@ internal sealed unsafe partial class Ring : IDisposable
     {
         _fd = fd;
         _enterFd = fd;
-        _sqPoll = (p.Flags & IORING_SETUP_SQPOLL) != 0;
         try
         {
             MapRings(p);
@@ -65,7 +64,20 @@ internal sealed unsafe partial class Ring : IDisposable
     /// <exception cref="UringUnavailableException">The kernel refused every rung; the message names the likely cause.</exception>
     public static Ring Create(uint entries, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, uint cqEntries = 0)
     {
-        ValidateSizes(entries, ref cqEntries);
+        if (entries == 0 || entries > 32768 || (entries & (entries - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(entries), entries, "Ring entries must be a power of two from 1 to 32768.");
+        }
+
+        // Checked here rather than left to the kernel: io_uring_setup answers a bad CQ size with EINVAL, which the
+        // ladder below takes for "flag unknown" and walks down to the bare ring, silently losing CQSIZE and
+        // SINGLE_ISSUER|DEFER_TASKRUN. (The kernel rounds a non-power-of-two CQ size up; that is harmless.)
+        if (cqEntries != 0 && (cqEntries < entries || cqEntries > MaxCqEntries))
+        {
+            throw new ArgumentOutOfRangeException(nameof(cqEntries), cqEntries, $"CQ entries must be 0 (twice the SQ) or from the SQ size ({entries}) to {MaxCqEntries}.");
+        }
+
+        cqEntries = cqEntries == 0 ? entries * 2 : cqEntries;
         string kernel = KernelRelease();
         int lastErrno = 0;
         uint lastFlags = 0;
@@ -89,63 +101,6 @@ internal sealed unsafe partial class Ring : IDisposable
         }
 
         throw RingSetupErrors.ForSetupFailure(lastErrno, lastFlags, kernel);
-    }
-
-    /// <summary>
-    /// Creates a ring in submission-polling mode on the calling thread. <c>DEFER_TASKRUN</c> cannot be combined with
-    /// <c>SQPOLL</c> (the polling thread, not the owner, runs the task work), so the only step down is dropping
-    /// <c>SINGLE_ISSUER</c> for kernels before 6.0. There is no silent fallback to a ring without polling: the caller
-    /// asked for it.
-    /// </summary>
-    /// <exception cref="UringUnavailableException">The kernel refused the ring; the message names the errno and the flags.</exception>
-    public static Ring CreateSqPoll(uint entries, in SqPollSetup sqPoll, uint cqEntries = 0)
-    {
-        ValidateSizes(entries, ref cqEntries);
-        string kernel = KernelRelease();
-        uint flags = IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
-        flags |= sqPoll.Cpu >= 0 ? IORING_SETUP_SQ_AFF : 0;
-        flags |= sqPoll.AttachToRingFd >= 0 ? IORING_SETUP_ATTACH_WQ : 0;
-        int errno = 0;
-        foreach (uint attempt in new[] { flags, flags & ~IORING_SETUP_SINGLE_ISSUER })
-        {
-            Params p = default;
-            p.Flags = attempt;
-            p.CqEntries = cqEntries;
-            p.SqThreadIdle = sqPoll.IdleMilliseconds;
-            p.SqThreadCpu = sqPoll.Cpu >= 0 ? (uint)sqPoll.Cpu : 0;
-            p.WqFd = sqPoll.AttachToRingFd >= 0 ? (uint)sqPoll.AttachToRingFd : 0;
-            int fd = Interop.IoUring.Setup(entries, &p);
-            if (fd >= 0)
-            {
-                return new Ring(fd, p, RingSetupRung.Plain, kernel);
-            }
-
-            errno = -fd;
-            if (errno != Errno.EINVAL)
-            {
-                break;
-            }
-        }
-
-        throw RingSetupErrors.ForSqPollFailure(errno, flags, sqPoll, kernel);
-    }
-
-    private static void ValidateSizes(uint entries, ref uint cqEntries)
-    {
-        if (entries == 0 || entries > 32768 || (entries & (entries - 1)) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(entries), entries, "Ring entries must be a power of two from 1 to 32768.");
-        }
-
-        // Checked here rather than left to the kernel: io_uring_setup answers a bad CQ size with EINVAL, which the
-        // ladder below takes for "flag unknown" and walks down to the bare ring, silently losing CQSIZE and
-        // SINGLE_ISSUER|DEFER_TASKRUN. (The kernel rounds a non-power-of-two CQ size up; that is harmless.)
-        if (cqEntries != 0 && (cqEntries < entries || cqEntries > MaxCqEntries))
-        {
-            throw new ArgumentOutOfRangeException(nameof(cqEntries), cqEntries, $"CQ entries must be 0 (twice the SQ) or from the SQ size ({entries}) to {MaxCqEntries}.");
-        }
-
-        cqEntries = cqEntries == 0 ? entries * 2 : cqEntries;
     }
 
     // The last "rung" past Plain is the bare ring with no flags at all, for kernels that predate CQSIZE and CLAMP.
@@ -193,7 +148,6 @@ internal sealed unsafe partial class Ring : IDisposable
         _sqDropped = (uint*)(sq + p.SqOff.Dropped);
         _sqes = (Sqe*)_sqesPtr;
         _sqeTail = *_sqTail;
-        _publishedTail = _sqeTail;
 
         // The SQ array adds an indirection we do not use: map slot i to SQE i once, so publishing the tail is enough.
         uint* array = (uint*)(sq + p.SqOff.Array);

@@ -27,23 +27,6 @@ internal static class RingSetupErrors
         return new UringUnavailableException(cause, errno);
     }
 
-    public static UringUnavailableException ForSqPollFailure(int errno, uint flags, in SqPollSetup sqPoll, string kernelRelease)
-    {
-        string cause = errno switch
-        {
-            Errno.EPERM =>
-                $"Submission polling (SQPOLL) was denied (EPERM) on Linux {kernelRelease}: before 5.11 it needs CAP_SYS_ADMIN, " +
-                "and a seccomp profile may block io_uring. Turn UringRuntimeOptions.SubmissionPolling off or grant the privilege.",
-            Errno.EINVAL when sqPoll.Cpu >= 0 =>
-                $"Submission polling (SQPOLL) rejected the flags {RingFeatures.FormatSetupFlags(flags)} (EINVAL) on Linux {kernelRelease}: " +
-                $"CPU {sqPoll.Cpu} (SubmissionPollingCpu) must exist and be online, and the kernel must know every flag.",
-            Errno.EINVAL =>
-                $"Submission polling (SQPOLL) rejected the flags {RingFeatures.FormatSetupFlags(flags)} (EINVAL) on Linux {kernelRelease}: the kernel is too old for them.",
-            _ => $"Creating a submission-polling (SQPOLL) ring failed: {Errno.Describe(errno)}.",
-        };
-        return new UringUnavailableException(cause, errno);
-    }
-
     public static UringUnavailableException ForMmapFailure(int errno, nuint size) =>
         new($"Mapping an io_uring ring ({size} bytes) failed: {Errno.Describe(errno)}. " +
             $"Check RLIMIT_MEMLOCK (now {MemlockText()}) and the memory cgroup limit.", errno);
