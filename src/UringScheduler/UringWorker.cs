@@ -45,7 +45,7 @@ public sealed partial class UringWorker
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
         _engine = fallbackPool is null
-            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers)
+            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers, maxSubmitBatch: options.MaxSubmitBatch)
             : new FallbackEngine(this, _slab, fallbackPool);
     }
 

@@ -16,6 +16,7 @@ public class CommandLineTests
     [TestCase("--warmup", "-1", "--warmup")]
     [TestCase("--workers", "0", "--workers")]
     [TestCase("--files", "0", "--files")]
+    [TestCase("--submit-batch", "-1", "--submit-batch")]
     public void BadValueIsOneLineAndExitCode2(string option, string value, string mentioned)
     {
         using TempFolder temp = new();

@@ -19,6 +19,15 @@ public class SmokeTests
     }
 
     [Test]
+    public void RingMethodsRun_WithASubmitBatchLimit()
+    {
+        using TempFolder temp = new();
+        BenchRun run = BenchRun.Start(Arguments(temp, "uring_4,nop_4", "--submit-batch", "1"));
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output + run.Error);
+        CheckJson(temp, ["uring_4", "nop_4"]);
+    }
+
+    [Test]
     public void DirectReads_RunWhereTheFileSystemAllows_ElseFailWithTheDocumentedError()
     {
         using TempFolder temp = new();

@@ -88,6 +88,7 @@ public sealed class HostingTests
     [TestCase("RingEntries", "100", "must be a power of two")]
     [TestCase("WorkBudget", "0", "must be at least 1")]
     [TestCase("StallThreshold", "-00:00:01", "must not be negative")]
+    [TestCase("MaxSubmitBatch", "-2", "must be 0 (no limit) or positive")]
     public void InvalidOptionsFailTheStartNamingTheKey(string key, string value, string reason)
     {
         var logs = new CollectingLoggerProvider();

@@ -24,6 +24,9 @@ internal sealed record BenchOptions
     /// <summary>uring cases use registered files (<see cref="UringFile"/>) and registered buffers (READ_FIXED). On by default.</summary>
     public bool FastPath { get; init; } = true;
 
+    /// <summary>uring and nop cases: <see cref="UringRuntimeOptions.MaxSubmitBatch"/> (0: no limit).</summary>
+    public int SubmitBatch { get; init; }
+
     public required bool Verify { get; init; }
 
     public required string JsonPath { get; init; }

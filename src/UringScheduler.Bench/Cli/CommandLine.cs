@@ -75,6 +75,11 @@ internal sealed class CommandLine
         Description = "uring cases: plain UringRandomAccess reads into pinned arrays, without registered files and buffers",
     };
 
+    private readonly Option<int> _submitBatch = new("--submit-batch")
+    {
+        Description = "uring and nop cases: most SQEs per io_uring_enter (UringRuntimeOptions.MaxSubmitBatch); 0, the default, is no limit",
+    };
+
     private readonly Option<string?> _json = new("--json")
     {
         Description = "Write the results as JSON here. Default: REPORT/results.json",
@@ -89,7 +94,7 @@ internal sealed class CommandLine
     {
         Root = new RootCommand("uring-bench: random aligned block reads over a set of files, closed loop: io_uring (UringScheduler) against mmap, pread and RandomAccess")
         {
-            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _json, _report,
+            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _submitBatch, _json, _report,
         };
     }
 
@@ -141,6 +146,12 @@ internal sealed class CommandLine
             throw new UsageException($"--file-size: {sizeText} is not a whole number of {blockSize}-byte blocks");
         }
 
+        int submitBatch = result.GetValue(_submitBatch);
+        if (submitBatch < 0)
+        {
+            throw new UsageException($"--submit-batch: must be 0 (no limit) or positive, not {submitBatch}");
+        }
+
         string dataDirectory = result.GetValue(_data) is { Length: > 0 } data
             ? Path.GetFullPath(data)
             : DataSetSpec.DefaultDirectory(files, fileSize, (int)blockSize);
@@ -163,6 +174,7 @@ internal sealed class CommandLine
             Direct = result.GetValue(_direct),
             Verify = !result.GetValue(_noVerify),
             FastPath = !result.GetValue(_noFastPath),
+            SubmitBatch = submitBatch,
             JsonPath = jsonPath,
             ReportDirectory = reportDirectory,
             Arguments = arguments,

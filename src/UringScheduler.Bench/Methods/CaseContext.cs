@@ -3,4 +3,12 @@ using UringScheduler.Bench.Data;
 namespace UringScheduler.Bench.Methods;
 
 /// <summary>What a method needs to set up one case.</summary>
-internal sealed record CaseContext(DataSet DataSet, int Concurrency, int Workers, bool Direct, bool Verify, bool FastPath = true);
+internal sealed record CaseContext(DataSet DataSet, int Concurrency, int Workers, bool Direct, bool Verify, bool FastPath = true, int SubmitBatch = 0)
+{
+    /// <summary>The runtime options of the uring and nop cases.</summary>
+    public UringRuntimeOptions RuntimeOptions() => new()
+    {
+        WorkerCount = Workers,
+        MaxSubmitBatch = SubmitBatch,
+    };
+}

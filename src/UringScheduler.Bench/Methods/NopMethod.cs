@@ -15,7 +15,7 @@ internal sealed class NopMethod : IBenchMethod
     public NopMethod(CaseContext context)
     {
         Workers = context.Workers;
-        _runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = context.Workers });
+        _runtime = new UringRuntime(context.RuntimeOptions());
     }
 
     public int Workers { get; }

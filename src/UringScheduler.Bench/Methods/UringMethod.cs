@@ -28,12 +28,10 @@ internal sealed class UringMethod : IBenchMethod
         try
         {
             int bufferSize = (context.DataSet.Spec.BlockSize + 4095) / 4096 * 4096;
-            _runtime = new UringRuntime(new UringRuntimeOptions
-            {
-                WorkerCount = context.Workers,
-                RegisteredBufferCount = context.FastPath ? Math.Min(context.Concurrency, 16384) : 0,
-                RegisteredBufferSize = bufferSize,
-            });
+            UringRuntimeOptions options = context.RuntimeOptions();
+            options.RegisteredBufferCount = context.FastPath ? Math.Min(context.Concurrency, 16384) : 0;
+            options.RegisteredBufferSize = bufferSize;
+            _runtime = new UringRuntime(options);
         }
         catch
         {

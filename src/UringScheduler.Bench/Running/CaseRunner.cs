@@ -32,7 +32,7 @@ internal sealed class CaseRunner
     public CaseResult Run(CaseSpec spec, Action<double, double, double>? progress = null)
     {
         int workers = MethodRegistry.UsesRuntime(spec.Method) ? _options.Workers : 0;
-        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath);
+        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch);
         IBenchMethod method;
         try
         {

@@ -14,8 +14,8 @@
 #   3       O_DIRECT: uring_32 --direct vs fio io_uring direct=1 at the same depth, throughput and p99.9; fio libaio
 #           and psync direct=1 for reference
 #   cgroup  target 4: uring_512, mmap_512, mmap_32 inside a memory-limited cgroup, data >= 10x the limit; for
-#           reference uring_32 (same depth as mmap_32), uring_512 --direct, and fio io_uring direct=1 at 2 x 256
-#           (the device's limit)
+#           reference uring_32 (same depth as mmap_32; also with --submit-batch 2), uring_512 --direct, and fio
+#           io_uring direct=1 at 2 x 256 (the device's limit)
 #   all     1 2 3 cgroup
 #
 # Options
@@ -308,13 +308,16 @@ print(int(float(s[:-1]) * m[s[-1]]) if s[-1] in m else int(s))" "$cg_limit")"
         # Beyond the target, for reading it: uring_32 compares tails with mmap_32 at the same depth; uring_512 with
         # --direct is what a storage engine would run (no page cache to charge and reclaim); fio io_uring with
         # direct=1 at 2 x 256 in flight is the device's own limit.
+        # uring_32 with --submit-batch 2 is the same depth with at most 2 SQEs per io_uring_enter (MaxSubmitBatch).
         if [ $((r % 2)) -eq 1 ]; then
             t4_bench "$r" "" uring_512,mmap_512,mmap_32,uring_32
+            t4_bench "$r" " batch 2" uring_32 --submit-batch 2
             t4_bench "$r" " direct" uring_512 --direct
             fio_run 4 "$r" "fio io_uring direct (512)" "$cg_data" "${fio_uring[@]}" --iodepth=256 --direct=1
         else
             fio_run 4 "$r" "fio io_uring direct (512)" "$cg_data" "${fio_uring[@]}" --iodepth=256 --direct=1
             t4_bench "$r" " direct" uring_512 --direct
+            t4_bench "$r" " batch 2" uring_32 --submit-batch 2
             t4_bench "$r" "" uring_32,mmap_32,mmap_512,uring_512
         fi
         cache="$(cg_cache)"
@@ -379,6 +382,8 @@ checks = {
           ("uring_512", "mmap_32", "p999_ns", "<", 1.0),
           ("uring_32", "mmap_32", "throughput", None, None),
           ("uring_32", "mmap_32", "p999_ns", None, None),
+          ("uring_32 batch 2", "mmap_32", "throughput", None, None),
+          ("uring_32 batch 2", "mmap_32", "p999_ns", None, None),
           ("uring_512 direct", "mmap_512", "throughput", None, None),
           ("uring_512 direct", "mmap_512", "p999_ns", None, None),
           ("uring_512", "fio io_uring direct (512)", "throughput", None, None),

@@ -21,6 +21,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     private readonly uint _entries;
     private readonly RingSetupRung _highestRung;
+    private readonly uint _maxSubmitBatch;
     private readonly int _maxKernelWorkers;
     private readonly OperationSlab _slab;
     private readonly Queue<IoOperation> _backlog = new();
@@ -38,9 +39,10 @@ internal sealed unsafe class RingEngine : IoEngine
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun)
+    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0)
         : base(worker)
     {
+        _maxSubmitBatch = maxSubmitBatch > 0 ? (uint)maxSubmitBatch : uint.MaxValue;
         _slab = slab;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
@@ -306,11 +308,12 @@ internal sealed unsafe class RingEngine : IoEngine
 
         int rc;
         int submitted;
+        int lastBatch;
         if (wait)
         {
             uint pending = ring.SqPending;
             rc = ring.SubmitAndWait(1, timeoutNanoseconds);
-            submitted = (int)Math.Min(pending, rc > 0 ? (uint)rc : 0);
+            submitted = lastBatch = (int)Math.Min(pending, rc > 0 ? (uint)rc : 0);
         }
         else
         {
@@ -324,14 +327,24 @@ internal sealed unsafe class RingEngine : IoEngine
                 return;
             }
 
-            rc = ring.Submit(getEvents: needEvents || _deferTaskRun);
-            submitted = rc > 0 ? rc : 0;
+            rc = ring.Submit(needEvents || _deferTaskRun, _maxSubmitBatch);
+            submitted = lastBatch = rc > 0 ? rc : 0;
+
+            // With a batch limit (UringRuntimeOptions.MaxSubmitBatch) the turn's SQEs go in over several enters, each
+            // a batch of its own. Without one an enter takes them all, and this loop runs only after a partial submit.
+            while (lastBatch > 0 && ring.SqPending > 0)
+            {
+                UringMetrics.RecordSubmitBatch(lastBatch, Worker.Id);
+                rc = ring.Submit(_deferTaskRun, _maxSubmitBatch);
+                lastBatch = rc > 0 ? rc : 0;
+                submitted += lastBatch;
+            }
         }
 
         SubmittedSqes += submitted;
-        if (submitted > 0)
+        if (lastBatch > 0)
         {
-            UringMetrics.RecordSubmitBatch(submitted, Worker.Id);
+            UringMetrics.RecordSubmitBatch(lastBatch, Worker.Id);
         }
 
         if (rc < 0 && rc != -Errno.EBUSY && rc != -Errno.EAGAIN && rc != -Errno.ETIME)

@@ -87,7 +87,13 @@ internal sealed unsafe partial class Ring
     /// deferred task work, which a <c>DEFER_TASKRUN</c> ring needs for completions to appear. Returns SQEs consumed or -errno
     /// (<c>EAGAIN</c>/<c>EBUSY</c>: reap completions, then retry).
     /// </summary>
-    public int Submit(bool getEvents = false)
+    public int Submit(bool getEvents = false) => Submit(getEvents, uint.MaxValue);
+
+    /// <summary>
+    /// Publishes every prepared SQE but hands the kernel at most <paramref name="maxToSubmit"/> of them (it consumes
+    /// SQEs from the head, in order); the rest stay published and go with the next enter. Returns SQEs consumed or -errno.
+    /// </summary>
+    public int Submit(bool getEvents, uint maxToSubmit)
     {
         uint pending = Flush();
         if (pending == 0 && !getEvents)
@@ -95,7 +101,7 @@ internal sealed unsafe partial class Ring
             return 0;
         }
 
-        return Enter(pending, 0, getEvents ? IORING_ENTER_GETEVENTS : 0, null, 0);
+        return Enter(Math.Min(pending, maxToSubmit), 0, getEvents ? IORING_ENTER_GETEVENTS : 0, null, 0);
     }
 
     /// <summary>
