@@ -126,7 +126,7 @@ internal sealed unsafe partial class Ring : IDisposable
     // The last "rung" past Plain is the bare ring with no flags at all, for kernels that predate CQSIZE and CLAMP.
     internal static uint FlagsFor(RingSetupRung rung) => rung switch
     {
-        RingSetupRung.DeferTaskRun => IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
+        RingSetupRung.DeferTaskRun => IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
         RingSetupRung.CoopTaskRun => IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
         RingSetupRung.Plain => IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
         _ => 0,

@@ -29,9 +29,13 @@ public unsafe class RingTaskRunTests
         Assert.That(Interop.Libc.Write(pipe.WriteFd, data, 2), Is.EqualTo((nint)2));
         Thread.Sleep(10);
         Assert.That(ring.CqReady, Is.Zero, "not posted while the owner has not entered the ring");
+        Assert.That(ring.TaskRunPending, Is.True, "TASKRUN_FLAG says that queued work waits for an enter");
 
+        Assert.That(ring.Submit(), Is.Zero, "nothing to submit, no GETEVENTS: no enter");
+        Assert.That(ring.CqReady, Is.Zero, "a submit without GETEVENTS does not run the queued work");
         Assert.That(ring.Submit(getEvents: true), Is.Zero, "no SQE to submit, GETEVENTS only");
         Assert.That(ring.CqReady, Is.EqualTo(1u), "entering with GETEVENTS ran the queued work");
+        Assert.That(ring.TaskRunPending, Is.False, "and cleared the flag");
         List<Cqe> cqes = RingTestHelpers.WaitForCompletions(ring, 1);
         Assert.That(cqes[0].Res, Is.EqualTo(2));
         Assert.That(buffer[0] == 0x5a && buffer[1] == 0xa5);
