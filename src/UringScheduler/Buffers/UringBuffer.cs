@@ -19,11 +19,21 @@ public sealed unsafe class UringBuffer : MemoryManager<byte>
     private readonly byte* _pointer;
     private readonly int _length;
 
-    // 1 for the renter, +1 per operation in flight; the buffer is returned when it drops to 0.
-    private int _references;
+    // 1 for the renter, +1 per operation in flight; the buffer is returned when it drops to 0. Written twice per
+    // operation by the worker that runs it. A pool's buffers are allocated together and are often used by different
+    // workers, so the count sits in a padded slot: neighbours sharing its cache line cost cached reads 8-20 % when two
+    // workers used adjacent buffers (uring_32 with loops spread round-robin).
+    private PaddedCount _references;
 
     // 1 while rented: makes a second Dispose harmless instead of stealing an operation's reference.
     private int _rented;
+
+    [StructLayout(LayoutKind.Explicit, Size = 128)]
+    private struct PaddedCount
+    {
+        [FieldOffset(64)]
+        public int Value;
+    }
 
     internal UringBuffer(UringBufferPool? pool, byte* pointer, int length, int index)
     {
@@ -64,17 +74,17 @@ public sealed unsafe class UringBuffer : MemoryManager<byte>
 
     internal void OnRented()
     {
-        Volatile.Write(ref _references, 1);
+        Volatile.Write(ref _references.Value, 1);
         Volatile.Write(ref _rented, 1);
     }
 
     /// <summary>Called by an operation that will hand this buffer to the kernel.</summary>
-    internal void AddOperationReference() => Interlocked.Increment(ref _references);
+    internal void AddOperationReference() => Interlocked.Increment(ref _references.Value);
 
     /// <summary>Called when that operation's completion has arrived.</summary>
     internal void ReleaseOperationReference()
     {
-        if (Interlocked.Decrement(ref _references) == 0)
+        if (Interlocked.Decrement(ref _references.Value) == 0)
         {
             GiveBack();
         }

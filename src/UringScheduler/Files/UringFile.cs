@@ -171,9 +171,9 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         }
 
         UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = worker.PrepareOperation(_handle);
+        IoOperation op = Rent(worker);
         op.SetRead(buffer, fileOffset);
-        Arm(op, worker, timeout, cancellationToken);
+        Arm(op, timeout, cancellationToken);
         worker.Submit(op);
         return op.AsValueTaskOfInt();
     }
@@ -205,9 +205,9 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         }
 
         UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = worker.PrepareOperation(_handle);
+        IoOperation op = Rent(worker);
         op.SetWrite(buffer, fileOffset);
-        Arm(op, worker, timeout, cancellationToken);
+        Arm(op, timeout, cancellationToken);
         worker.Submit(op);
         return op.AsValueTask();
     }
@@ -222,36 +222,63 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         }
 
         UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = worker.PrepareOperation(_handle);
+        IoOperation op = Rent(worker);
         op.SetFsync(dataOnly);
-        Arm(op, worker, Timeout.InfiniteTimeSpan, cancellationToken);
+        Arm(op, Timeout.InfiniteTimeSpan, cancellationToken);
         worker.Submit(op);
         return op.AsValueTask();
     }
 
-    private void Arm(IoOperation op, UringWorker worker, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// An operation for this file on <paramref name="worker"/>: on the worker's registered slot when it has one, else by
+    /// descriptor with a reference on the handle.
+    /// </summary>
+    /// <remarks>
+    /// A request on the slot takes no reference on the <see cref="SafeFileHandle"/>: the ring's file table holds the
+    /// kernel's own reference to the file, and the slot is not given back while a request names it, so closing the
+    /// descriptor meanwhile cannot reach the request. The handle's reference count is one cache line written by every
+    /// worker that uses the file: two interlocked operations per read on it moved cached <c>uring_32</c> (both workers
+    /// reading the same files) between 1.5 and 1.9 M reads/s from run to run.
+    /// </remarks>
+    private IoOperation Rent(UringWorker worker)
+    {
+        FileSlot? slot = UsableSlot(worker);
+        if (slot is null)
+        {
+            return worker.PrepareOperation(_handle);
+        }
+
+        IoOperation op = worker.PrepareOperation();
+        op.FixedFile = slot.Slot;
+        op.FileSlot = slot;
+        slot.OnOperationStarted();
+        return op;
+    }
+
+    private FileSlot? UsableSlot(UringWorker worker)
+    {
+        if (!worker.IsCurrentThread || !ReferenceEquals(worker.Runtime, _runtime))
+        {
+            return null;
+        }
+
+        FileSlot slot = _slots[worker.Id] ??= new FileSlot(worker, worker.Engine.TryRegisterFile(_fd));
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            // Disposed while this call was on its way: Dispose may not have seen the new slot, so close it here. The
+            // call then goes by descriptor, whose closed handle throws ObjectDisposedException.
+            slot.Close();
+        }
+
+        return slot.IsUsable ? slot : null;
+    }
+
+    private static void Arm(IoOperation op, TimeSpan timeout, CancellationToken cancellationToken)
     {
         op.SetCancellationToken(cancellationToken);
         if (timeout != Timeout.InfiniteTimeSpan)
         {
             op.SetLinkTimeout(Math.Max(1, timeout.Ticks * 100));
-        }
-
-        if (worker.IsCurrentThread && ReferenceEquals(worker.Runtime, _runtime))
-        {
-            FileSlot slot = _slots[worker.Id] ??= new FileSlot(worker, worker.Engine.TryRegisterFile(_fd));
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                // Disposed while this call was on its way: Dispose may not have seen the new slot, so close it here.
-                slot.Close();
-            }
-
-            if (slot.IsUsable)
-            {
-                op.FixedFile = slot.Slot;
-                op.FileSlot = slot;
-                slot.OnOperationStarted();
-            }
         }
     }
 
