@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using System.Runtime.InteropServices;
 using static UringScheduler.Tests.FastPath.FastPathTestSupport;
 
@@ -138,6 +139,47 @@ public class UringFileTests(UringBackend backend)
         });
 
         Assert.That(worker.OperationsInFlight, Is.Zero);
+    }
+
+    [Test]
+    public async Task DisposingAFile_WithAReadOnItsSlot_ClosesTheDescriptorAtOnce_AndTheReadStillCompletes()
+    {
+        // A pipe whose read end the UringFile owns: disposing the file closes it, unless a request holds the handle.
+        var pipe = new UringScheduler.Tests.Ring.TestPipe(); // its descriptors go to the two handles below, which close them
+        int fd = pipe.ReadFd;
+        var readHandle = new SafeFileHandle(fd, ownsHandle: true);
+        using var writeHandle = new SafeFileHandle(pipe.WriteFd, ownsHandle: true);
+        string? target = ReadLink(fd);
+        Assert.That(target, Does.StartWith("pipe:"));
+
+        UringWorker worker = _runtime.Workers[0];
+        await worker.RunAsync(async () =>
+        {
+            var file = UringFile.FromHandle(readHandle, ownsHandle: true);
+            byte[] buffer = new byte[1];
+            Task<int> read = file.ReadAsync(buffer, 0).AsTask();
+            await worker.NopAsync();
+            file.Dispose();
+
+            // io_uring: the request is on the worker's registered slot, whose table entry holds the kernel's own
+            // reference to the pipe, so the request takes none on the handle and the descriptor closes now. The
+            // fallback goes by descriptor and holds the handle, which keeps it open until the read ends.
+            bool stillOpen = ReadLink(fd) == target;
+            Assert.That(stillOpen, Is.EqualTo(backend == UringBackend.Fallback));
+
+            PipeWrite(writeHandle, "z"u8);
+            Assert.That(await read, Is.EqualTo(1));
+            Assert.That(buffer[0], Is.EqualTo((byte)'z'));
+        });
+
+        Assert.That(ReadLink(fd), Is.Not.EqualTo(target), "closed once the read has ended");
+        Assert.That(worker.OperationsInFlight, Is.Zero);
+    }
+
+    private static string? ReadLink(int fd)
+    {
+        var target = new System.Text.StringBuilder(256);
+        return Mono.Unix.Native.Syscall.readlink($"/proc/self/fd/{fd}", target) < 0 ? null : target.ToString();
     }
 
     [Test]
