@@ -24,9 +24,13 @@ public class OpPathBenchmarks : IDisposable
     private UringFile? _file;
     private UringBuffer? _registeredBuffer;
     private byte[] _array = [];
+    private byte[] _heapArray = [];
     private Func<Task>? _nopLoops;
     private Func<Task>? _randomAccessLoops;
+    private Func<Task>? _randomAccessHeapLoops;
+    private Func<Task>? _randomAccessPrePinnedLoops;
     private Func<Task>? _uringFileLoops;
+    private Func<Task>? _uringFilePrePinnedLoops;
 
     /// <summary>Loops awaiting operations concurrently on the worker.</summary>
     [Params(1, 32)]
@@ -64,9 +68,13 @@ public class OpPathBenchmarks : IDisposable
         _file = UringFile.FromHandle(_handle, ownsHandle: false, runtime: _runtime);
         _registeredBuffer = _runtime.Buffers!.Rent();
         _array = GC.AllocateArray<byte>(BlockSize * 32, pinned: true);
+        _heapArray = new byte[BlockSize * 32];
         _nopLoops = () => RunLoopsAsync(NopLoopAsync);
-        _randomAccessLoops = () => RunLoopsAsync(RandomAccessLoopAsync);
-        _uringFileLoops = () => RunLoopsAsync(UringFileLoopAsync);
+        _randomAccessLoops = () => RunLoopsAsync((i, n) => RandomAccessLoopAsync(_array.AsMemory(i * BlockSize, BlockSize), i, n));
+        _randomAccessHeapLoops = () => RunLoopsAsync((i, n) => RandomAccessLoopAsync(_heapArray.AsMemory(i * BlockSize, BlockSize), i, n));
+        _randomAccessPrePinnedLoops = () => RunLoopsAsync((i, n) => RandomAccessLoopAsync(PrePinned(i), i, n));
+        _uringFileLoops = () => RunLoopsAsync((i, n) => UringFileLoopAsync(_registeredBuffer!.Memory, i, n));
+        _uringFilePrePinnedLoops = () => RunLoopsAsync((i, n) => UringFileLoopAsync(PrePinned(i), i, n));
     }
 
     [GlobalCleanup]
@@ -80,9 +88,24 @@ public class OpPathBenchmarks : IDisposable
     [Benchmark(OperationsPerInvoke = OperationsPerInvoke)]
     public void RandomAccessRead() => _worker!.RunAsync(_randomAccessLoops!).GetAwaiter().GetResult();
 
+    /// <summary>As <see cref="RandomAccessRead"/>, into an ordinary heap array: <c>Memory.Pin</c> takes a pinned GC handle per read.</summary>
+    [Benchmark(OperationsPerInvoke = OperationsPerInvoke)]
+    public void RandomAccessReadHeapArray() => _worker!.RunAsync(_randomAccessHeapLoops!).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// As <see cref="RandomAccessRead"/>, with the pinned-heap array wrapped by <see cref="System.Runtime.InteropServices.MemoryMarshal.CreateFromPinnedArray{T}"/>:
+    /// such a <see cref="Memory{T}"/> is known to be pinned, so <c>Pin</c> takes no GC handle.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = OperationsPerInvoke)]
+    public void RandomAccessReadPrePinned() => _worker!.RunAsync(_randomAccessPrePinnedLoops!).GetAwaiter().GetResult();
+
     /// <summary>4 KiB page-cached random reads with <see cref="UringFile.ReadAsync(Memory{byte}, long, CancellationToken)"/> (registered file slot) into a registered <see cref="UringBuffer"/> (READ_FIXED).</summary>
     [Benchmark(OperationsPerInvoke = OperationsPerInvoke)]
     public void UringFileRead() => _worker!.RunAsync(_uringFileLoops!).GetAwaiter().GetResult();
+
+    /// <summary>As <see cref="UringFileRead"/>, into pre-pinned pinned-heap memory instead of a registered buffer (plain READ on the registered file).</summary>
+    [Benchmark(OperationsPerInvoke = OperationsPerInvoke)]
+    public void UringFileReadPrePinned() => _worker!.RunAsync(_uringFilePrePinnedLoops!).GetAwaiter().GetResult();
 
     public void Dispose()
     {
@@ -134,10 +157,12 @@ public class OpPathBenchmarks : IDisposable
         }
     }
 
-    private async Task RandomAccessLoopAsync(int index, int count)
+    private Memory<byte> PrePinned(int index) =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateFromPinnedArray(_array, index * BlockSize, BlockSize);
+
+    private async Task RandomAccessLoopAsync(Memory<byte> buffer, int index, int count)
     {
         SafeFileHandle handle = _handle!;
-        Memory<byte> buffer = _array.AsMemory(index * BlockSize, BlockSize);
         uint state = (uint)(index + 1) * 2654435761u;
         for (int i = 0; i < count; i++)
         {
@@ -145,10 +170,9 @@ public class OpPathBenchmarks : IDisposable
         }
     }
 
-    private async Task UringFileLoopAsync(int index, int count)
+    private async Task UringFileLoopAsync(Memory<byte> buffer, int index, int count)
     {
         UringFile file = _file!;
-        Memory<byte> buffer = _registeredBuffer!.Memory;
         uint state = (uint)(index + 1) * 2654435761u;
         for (int i = 0; i < count; i++)
         {
