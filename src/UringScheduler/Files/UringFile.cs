@@ -27,6 +27,9 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     private readonly bool _ownsHandle;
     private readonly UringRuntime? _runtime;
     private readonly FileSlot?[] _slots;
+
+    // The file's path for errors of requests on a slot, taken when the first slot is made.
+    private string? _slotPath;
     private readonly int _fd;
     private int _disposed;
 
@@ -251,6 +254,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         IoOperation op = worker.PrepareOperation();
         op.FixedFile = slot.Slot;
         op.FileSlot = slot;
+        op.FilePath = _slotPath;
         slot.OnOperationStarted();
         return op;
     }
@@ -262,7 +266,15 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             return null;
         }
 
-        FileSlot slot = _slots[worker.Id] ??= new FileSlot(worker, worker.Engine.TryRegisterFile(_fd));
+        FileSlot? slot = _slots[worker.Id];
+        if (slot is null)
+        {
+            // Requests on a slot carry no descriptor for an error message to be named by, so the name is taken now,
+            // while the descriptor is certainly this file's (once per file: a race only writes the same value twice).
+            _slotPath ??= IoErrors.PathOf(_fd);
+            slot = _slots[worker.Id] = new FileSlot(worker, worker.Engine.TryRegisterFile(_fd));
+        }
+
         if (Volatile.Read(ref _disposed) != 0)
         {
             // Disposed while this call was on its way: Dispose may not have seen the new slot, so close it here. The

@@ -10,9 +10,12 @@ namespace UringScheduler.Operations;
 /// </summary>
 internal static class IoErrors
 {
-    public static Exception FromErrno(int errno, int fd)
+    /// <param name="errno">The error.</param>
+    /// <param name="fd">The request's descriptor, whose path the message names; -1 when it went by registered slot.</param>
+    /// <param name="knownPath">The path when the caller knows it already (a request on a registered slot has no descriptor).</param>
+    public static Exception FromErrno(int errno, int fd, string? knownPath = null)
     {
-        string? path = PathOf(fd);
+        string? path = knownPath ?? PathOf(fd);
         switch (errno)
         {
             case Errno.EBADF:
@@ -31,8 +34,8 @@ internal static class IoErrors
         }
     }
 
-    // Best effort, on the cold error path only: the kernel's name for the descriptor.
-    private static string? PathOf(int fd)
+    /// <summary>Best effort, for cold paths only: the kernel's name for the descriptor.</summary>
+    internal static string? PathOf(int fd)
     {
         if (fd < 0)
         {

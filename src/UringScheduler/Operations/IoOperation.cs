@@ -60,6 +60,9 @@ internal sealed unsafe partial class IoOperation
     /// <summary>The per-worker registration the fixed slot belongs to; told when the operation ends.</summary>
     internal Files.FileSlot? FileSlot;
 
+    /// <summary>The file's path for error messages when the request has no descriptor to look it up by (a registered slot).</summary>
+    internal string? FilePath;
+
     /// <summary>A linked timeout (<c>LINK_TIMEOUT</c>) for the request, in nanoseconds; 0 for none.</summary>
     internal long LinkTimeoutNs;
 
@@ -537,7 +540,7 @@ internal sealed unsafe partial class IoOperation
                 : new OperationCanceledException(ShutdownCancel ? "The operation was canceled because the UringRuntime is shutting down." : null);
         }
 
-        return IoErrors.FromErrno(errno, Fd);
+        return IoErrors.FromErrno(errno, Fd, FilePath);
     }
 
     private void ReleaseResources()
@@ -596,6 +599,7 @@ internal sealed unsafe partial class IoOperation
         Transferred = 0;
         _totalLength = 0;
         FixedFile = -1;
+        FilePath = null;
         LinkTimeoutNs = 0;
         TimedOut = false;
         OpenFlags = 0;

@@ -176,6 +176,43 @@ public class UringFileTests(UringBackend backend)
         Assert.That(worker.OperationsInFlight, Is.Zero);
     }
 
+    [Test]
+    public async Task WriteToAReadOnlyFile_OnItsSlot_FailsNamingThePath()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            UringWorker worker = _runtime.Workers[0];
+            await worker.RunAsync(async () =>
+            {
+                using UringFile file = UringFile.Open(path);
+
+                // Twice: the first call registers the slot, the second certainly goes through it.
+                for (int i = 0; i < 2; i++)
+                {
+                    // Awaited here, not through Assert.ThrowsAsync: that blocks, and on the worker it would block the
+                    // very thread that must reap the completion.
+                    Exception? error = null;
+                    try
+                    {
+                        await file.WriteAsync(new byte[16], 0);
+                    }
+                    catch (Exception e)
+                    {
+                        error = e;
+                    }
+
+                    Assert.That(error, Is.InstanceOf<UnauthorizedAccessException>());
+                    Assert.That(error!.Message, Does.Contain(path));
+                }
+            });
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static string? ReadLink(int fd)
     {
         var target = new System.Text.StringBuilder(256);
