@@ -27,11 +27,11 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     private readonly bool _ownsHandle;
     private readonly UringRuntime? _runtime;
     private readonly FileSlot?[] _slots;
+    private readonly int _fd;
+    private int _disposed;
 
     // The file's path for errors of requests on a slot, taken when the first slot is made.
     private string? _slotPath;
-    private readonly int _fd;
-    private int _disposed;
 
     private UringFile(SafeFileHandle handle, bool ownsHandle, string? path, bool direct, TimeSpan? operationTimeout, UringRuntime? runtime = null)
     {
@@ -364,7 +364,8 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
 
         if (_ownsHandle)
         {
-            // Operations in flight hold a reference: the descriptor really closes after the last of them.
+            // Requests by descriptor hold a reference, so the descriptor really closes after the last of them. Requests
+            // on a slot hold none: the file table keeps the file itself until their slot is released.
             _handle.Dispose();
         }
 
