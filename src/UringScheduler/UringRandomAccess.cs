@@ -39,12 +39,8 @@ public static class UringRandomAccess
             return ValueTask.FromCanceled<int>(cancellationToken);
         }
 
-        UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation(handle);
-        op.SetRead(buffer, fileOffset);
-        op.SetCancellationToken(cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTaskOfInt();
+        return OperationIssuer.Issue<ReadOperation, ReadRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new ReadRequest(buffer, fileOffset), cancellationToken)
+            .AsValueTaskOfInt();
     }
 
     /// <summary>
@@ -70,12 +66,8 @@ public static class UringRandomAccess
             return ValueTask.FromCanceled<long>(cancellationToken);
         }
 
-        UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation(handle);
-        op.SetReadV(buffers, fileOffset);
-        op.SetCancellationToken(cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTaskOfLong();
+        return OperationIssuer.Issue<ReadVectorOperation, ReadVectorRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new ReadVectorRequest(buffers, fileOffset), cancellationToken)
+            .AsValueTaskOfLong();
     }
 
     /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="fileOffset"/>, resubmitting the rest after a short write. Writing past the end extends the file.</summary>
@@ -102,12 +94,8 @@ public static class UringRandomAccess
             return ValueTask.CompletedTask;
         }
 
-        UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation(handle);
-        op.SetWrite(buffer, fileOffset);
-        op.SetCancellationToken(cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTask();
+        return OperationIssuer.Issue<WriteOperation, WriteRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new WriteRequest(buffer, fileOffset), cancellationToken)
+            .AsValueTask();
     }
 
     /// <summary>Writes all of <paramref name="buffers"/>, in order, from <paramref name="fileOffset"/>: vectored writes of at most 1024 buffers each, looping until everything is written.</summary>
@@ -134,12 +122,8 @@ public static class UringRandomAccess
             return ValueTask.CompletedTask;
         }
 
-        UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation(handle);
-        op.SetWriteV(buffers, fileOffset);
-        op.SetCancellationToken(cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTask();
+        return OperationIssuer.Issue<WriteVectorOperation, WriteVectorRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new WriteVectorRequest(buffers, fileOffset), cancellationToken)
+            .AsValueTask();
     }
 
     /// <summary>
@@ -157,36 +141,8 @@ public static class UringRandomAccess
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        UringWorker worker = ResolveWorker();
-        IoOperation op = worker.PrepareOperation(handle);
-        op.SetFsync(dataOnly: false);
-        op.SetCancellationToken(cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTask();
-    }
-
-    /// <summary>The worker that serves a call made on this thread.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static UringWorker ResolveWorker()
-    {
-        UringWorker? worker = UringWorker.Current;
-        if (worker is not null)
-        {
-            return worker;
-        }
-
-        return ResolveAmbientWorker();
-    }
-
-    private static UringWorker ResolveAmbientWorker()
-    {
-        UringRuntime? runtime = UringRuntime.Ambient;
-        if (runtime is null)
-        {
-            ThrowHelper.ThrowInvalidOperationException_NoRuntime();
-        }
-
-        return runtime.NextWorker();
+        return OperationIssuer.Issue<SyncOperation, SyncRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new SyncRequest(dataOnly: false), cancellationToken)
+            .AsValueTask();
     }
 
     // Same checks, order and exceptions as System.IO.RandomAccess, except that unseekable handles are accepted.

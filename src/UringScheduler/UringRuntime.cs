@@ -88,14 +88,14 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
         string pinned = _options.PinWorkersToCpus
             ? string.Join(",", _workers.Select((_, i) => cpus[i % cpus.Length]))
             : "unpinned";
-        Log.RuntimeStarted(_logger, backend, _workers.Length, pinned, Ring.Ring.KernelRelease(), _workers[0].Engine.Describe());
+        Log.RuntimeStarted(_logger, backend, _workers.Length, pinned, Rings.Ring.KernelRelease(), _workers[0].Engine.Describe());
 
         lock (s_aliveLock)
         {
             s_alive.Add(this);
         }
 
-        UringMetrics.OnRuntimeStarted(this);
+        RuntimeInstruments.OnRuntimeStarted(this);
     }
 
     /// <summary>Whether io_uring can be used in this process (probed once by creating and closing a small ring; cached).</summary>
@@ -289,7 +289,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
     {
         try
         {
-            using Ring.Ring ring = Ring.Ring.Create(2);
+            using Rings.Ring ring = Rings.Ring.Create(2);
             return null;
         }
         catch (UringUnavailableException e)

@@ -145,14 +145,14 @@ public sealed partial class UringWorker
 
             if (_local.Count > 0 || !_inbox.IsEmpty || _engine.HasExternalCompletions)
             {
-                _engine.Flush(wait: false, -1);
+                _engine.Enter(wait: false, -1);
                 continue;
             }
 
             // No ready work. Hand over the batch without waiting first: completions that are already there (inline
             // completions of cached reads, NOPs) keep the worker going without it ever looking asleep to producers,
             // so a worker busy with I/O costs them no eventfd writes.
-            _engine.Flush(wait: false, -1);
+            _engine.Enter(wait: false, -1);
             if (_engine.HasCompletionsReady)
             {
                 continue;
@@ -169,11 +169,11 @@ public sealed partial class UringWorker
             if (_inbox.IsEmpty && !_engine.HasExternalCompletions && (!_stopping || _cancelIssued))
             {
                 // While stopping, only completions of cancelled operations are awaited; the bound is a safety net.
-                _engine.Flush(wait: true, _stopping ? 50_000_000 : -1);
+                _engine.Enter(wait: true, _stopping ? 50_000_000 : -1);
             }
             else
             {
-                _engine.Flush(wait: false, -1);
+                _engine.Enter(wait: false, -1);
             }
 
             Volatile.Write(ref _sleeping, 0);
@@ -256,16 +256,22 @@ public sealed partial class UringWorker
         }
     }
 
-    /// <summary>Queues work for this worker. Any thread; from the worker itself it takes no lock and allocates nothing.</summary>
-    internal void Enqueue(in WorkItem item)
+    /// <summary>Queues work for this worker; false when the worker has stopped and nothing would run it. Any thread.</summary>
+    internal bool TryEnqueue(in WorkItem item)
     {
         if (IsCurrentThread)
         {
             _local.Enqueue(item);
-            return;
+            return true;
         }
 
-        if (!TryEnqueueForeign(item))
+        return TryEnqueueForeign(item);
+    }
+
+    /// <summary>Queues work for this worker. Any thread; from the worker itself it takes no lock and allocates nothing.</summary>
+    internal void Enqueue(in WorkItem item)
+    {
+        if (!TryEnqueue(item))
         {
             if (item.Callback is Task)
             {

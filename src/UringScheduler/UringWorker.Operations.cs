@@ -1,18 +1,18 @@
 using UringScheduler.Diagnostics;
+using UringScheduler.Engines;
 using UringScheduler.Operations;
 using UringScheduler.Scheduling;
 
 namespace UringScheduler;
 
-// Operation life cycle on the worker: rent, submit, cancel, complete, return.
-public sealed partial class UringWorker
+// Operation life cycle on the worker: rent, submit, cancel, complete, return. The worker is the operations' owner
+// (IOperationOwner) and the engine's host (IEngineHost): the lower layers reach it only through those two interfaces.
+public sealed partial class UringWorker : IOperationOwner, IEngineHost
 {
-    private const int MaxPooledOperations = 4096;
-
     private static readonly Action<object?> s_submitPosted = static s =>
     {
         var op = (IoOperation)s!;
-        op.Worker.SubmitOnWorker(op);
+        ((UringWorker)op.Owner).SubmitOnWorker(op);
     };
 
     private static readonly Action<object?> s_cancelPosted = static s =>
@@ -21,7 +21,7 @@ public sealed partial class UringWorker
         request.Worker.CancelNow(request.UserData);
     };
 
-    private readonly Stack<IoOperation> _pool = new();
+    private readonly OperationPool _operationPool;
     private long _operationsCompleted;
     private long _canceledAtShutdown;
     private long _fixedBufferOperations;
@@ -36,73 +36,39 @@ public sealed partial class UringWorker
     /// <summary>Operations that named their file by registered slot (IOSQE_FIXED_FILE).</summary>
     internal long FixedFileOperations => Volatile.Read(ref _fixedFileOperations);
 
-    /// <summary>Operations cancelled because the runtime shut down.</summary>
+    /// <summary>Operations that ended cancelled because the runtime shut down.</summary>
     internal long CanceledAtShutdown => Volatile.Read(ref _canceledAtShutdown);
 
     /// <summary><c>io_uring_enter</c> calls made by this worker (0 on the fallback).</summary>
-    internal long EnterCalls => (_engine as Engines.RingEngine)?.EnterCalls ?? 0;
+    internal long EnterCalls => _engine.EnterCalls;
 
     /// <summary>eventfd writes made by other threads to wake this worker.</summary>
-    internal long WakeWrites => _engine switch
-    {
-        Engines.RingEngine ring => ring.WakeWrites,
-        Engines.FallbackEngine fallback => fallback.WakeWrites,
-        _ => 0,
-    };
+    internal long WakeWrites => _engine.WakeWrites;
 
     /// <summary>Operations submitted and not yet completed.</summary>
     internal int OperationsInFlight => _slab.InFlight;
 
+    bool IOperationOwner.IsOwnerThread => IsCurrentThread;
+
+    UringBufferPool? IOperationOwner.RegisteredBuffers => _engine.RegisteredBuffers;
+
+    int IEngineHost.WorkerId => Id;
+
     /// <summary>
-    /// An operation ready to be filled in and submitted to this worker: from the pool on the worker thread (no
-    /// allocation), a fresh one elsewhere.
+    /// An operation of kind <typeparamref name="T"/> to fill in and submit to this worker: from the pool on the worker
+    /// thread (no allocation), a fresh one elsewhere.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
-    internal IoOperation PrepareOperation()
+    internal T Rent<T>()
+        where T : IoOperation, new()
     {
         ThrowIfStopping();
-        if (IsCurrentThread)
-        {
-            return _pool.TryPop(out IoOperation? op) ? op : new IoOperation(this, pooled: true);
-        }
-
-        return new IoOperation(this, pooled: false);
+        return IsCurrentThread ? _operationPool.Rent<T>() : IoOperation.Create<T>(this, pooled: false);
     }
 
-    /// <summary>
-    /// <see cref="PrepareOperation()"/> for a request on <paramref name="handle"/>: the handle's reference is taken
-    /// first, so a handle closed meanwhile throws <see cref="ObjectDisposedException"/> before any operation is rented.
-    /// </summary>
-    internal IoOperation PrepareOperation(System.Runtime.InteropServices.SafeHandle handle)
-    {
-        bool added = false;
-        handle.DangerousAddRef(ref added);
-        try
-        {
-            IoOperation op = PrepareOperation();
-            op.AdoptHandleReference(handle);
-            return op;
-        }
-        catch
-        {
-            handle.DangerousRelease();
-            throw;
-        }
-    }
+    void IOperationOwner.Return(IoOperation operation) => _operationPool.Return(operation);
 
-    internal void ReturnOperation(IoOperation op)
-    {
-        if (_pool.Count < MaxPooledOperations)
-        {
-            _pool.Push(op);
-        }
-        else
-        {
-            op.FreeNative();
-        }
-    }
-
-    /// <summary>Submits a prepared operation. From another thread, it is handed to the worker, which submits it.</summary>
+    /// <summary>Submits a filled operation. From another thread, it is handed to the worker, which submits it.</summary>
     internal void Submit(IoOperation op)
     {
         if (IsCurrentThread)
@@ -129,11 +95,10 @@ public sealed partial class UringWorker
         op.RegisterCancellation();
     }
 
-    /// <summary>Finishes an operation whose final completion was reaped. Worker thread only.</summary>
-    internal void CompleteOperation(IoOperation op)
+    void IEngineHost.OnCompleted(IoOperation op)
     {
         _operationsCompleted++;
-        if (op.Kind is IoOpKind.ReadFixed or IoOpKind.WriteFixed)
+        if (op.UsesFixedBuffer)
         {
             _fixedBufferOperations++;
         }
@@ -159,8 +124,10 @@ public sealed partial class UringWorker
         }
     }
 
+    void IEngineHost.OnExternalCompletion() => WakeIfSleeping();
+
     /// <summary>Cancels the operation known as <paramref name="userData"/>, if it is still in flight. Any thread.</summary>
-    internal void RequestCancel(ulong userData)
+    void IOperationOwner.RequestCancel(ulong userData)
     {
         if (IsCurrentThread)
         {
@@ -175,25 +142,18 @@ public sealed partial class UringWorker
     private void CancelNow(ulong userData)
     {
         IoOperation? op = _slab.Find(userData);
-        if (op is null || op.CancelSubmitted)
+        if (op is not null && op.TryBeginCancel(shutdown: false))
         {
-            return;
+            _engine.Cancel(op);
         }
-
-        op.CancelRequested = true;
-        op.CancelSubmitted = true;
-        _engine.Cancel(op);
     }
 
     private void CancelAllInFlight()
     {
         foreach (IoOperation op in _slab.Snapshot())
         {
-            if (!op.CancelSubmitted)
+            if (op.TryBeginCancel(shutdown: true))
             {
-                op.ShutdownCancel = true;
-                op.CancelRequested = true;
-                op.CancelSubmitted = true;
                 _engine.Cancel(op);
             }
         }

@@ -44,6 +44,7 @@ public sealed partial class UringWorker
         _synchronizationContext = new UringSynchronizationContext(this);
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
+        _operationPool = new OperationPool(this);
         _engine = fallbackPool is null
             ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers, maxSubmitBatch: options.MaxSubmitBatch)
             : new FallbackEngine(this, _slab, fallbackPool);
@@ -67,9 +68,6 @@ public sealed partial class UringWorker
     internal bool IsCurrentThread => t_current == this;
 
     internal IoEngine Engine => _engine;
-
-    /// <summary>Whether this worker's ring has the runtime's buffer pool registered (so fixed-buffer opcodes apply).</summary>
-    internal bool FixedBuffersRegistered => _engine is RingEngine { BuffersRegistered: true };
 
     internal ILogger Logger => _logger;
 
@@ -102,13 +100,8 @@ public sealed partial class UringWorker
     /// Submits a no-op to this worker's ring and completes when its completion is reaped: the scheduler's own cost
     /// per operation, with no I/O. Callable from any thread; on this worker it allocates nothing.
     /// </summary>
-    public ValueTask NopAsync()
-    {
-        IoOperation op = PrepareOperation();
-        op.SetNop();
-        Submit(op);
-        return op.AsValueTask();
-    }
+    public ValueTask NopAsync() =>
+        OperationIssuer.Issue<NopOperation, NopRequest>(this, OperationTarget.None, default, CancellationToken.None).AsValueTask();
 
     /// <summary>
     /// Completes after <paramref name="delay"/>, timed by the kernel on this worker's ring (<c>IORING_OP_TIMEOUT</c>):
@@ -124,11 +117,7 @@ public sealed partial class UringWorker
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        IoOperation op = PrepareOperation();
-        op.SetTimeout(delay.Ticks * 100);
-        op.SetCancellationToken(cancellationToken);
-        Submit(op);
-        return op.AsValueTask();
+        return OperationIssuer.Issue<TimeoutOperation, TimeoutRequest>(this, OperationTarget.None, new TimeoutRequest(delay.Ticks * 100), cancellationToken).AsValueTask();
     }
 
     private Task ObserveFaults(Task task)

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 
 namespace UringScheduler.Diagnostics;
 
@@ -24,7 +23,8 @@ namespace UringScheduler.Diagnostics;
 /// <item><term><c>uring.loop.stalls</c></term><description>ObservableCounter, <c>{stall}</c>: loop turns longer than <see cref="UringRuntimeOptions.StallThreshold"/>.</description></item>
 /// <item><term><c>uring.loop.turns</c></term><description>ObservableCounter, <c>{turn}</c>: loop turns run.</description></item>
 /// </list>
-/// <para>Observable instruments report the runtimes that are alive (created and not being disposed).</para>
+/// <para>Observable instruments report the runtimes that are alive (created and not being disposed); they are created by
+/// <see cref="RuntimeInstruments"/>, which knows the runtimes, while this class stays usable from the engines below.</para>
 /// </remarks>
 internal static class UringMetrics
 {
@@ -44,36 +44,12 @@ internal static class UringMetrics
 
     // Boxed worker ids, made once: recording the histogram with a tag must not box per call.
     private static readonly object[] s_boxedWorkerIds = Enumerable.Range(0, 1024).Select(i => (object)i).ToArray();
-    private static readonly ConditionalWeakTable<UringRuntime, object> s_runtimeIds = [];
-    private static int s_nextRuntimeId;
 
     public static readonly Meter Meter = new(MeterName, typeof(UringMetrics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
 
     private static readonly Histogram<int> s_submitBatchSize = Meter.CreateHistogram<int>(
         SubmitBatchSizeName, "{operation}", "Submission queue entries handed to the kernel by one io_uring_enter call",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096] });
-
-    static UringMetrics()
-    {
-        Meter.CreateObservableCounter(OperationsCompletedName, () => Observe(static w => w.OperationsCompleted), "{operation}",
-            "Operations completed by the worker");
-        Meter.CreateObservableUpDownCounter(OperationsInFlightName, () => Observe(static w => w.OperationsInFlight), "{operation}",
-            "Operations submitted to the worker and not yet completed");
-        Meter.CreateObservableCounter(SubmitCallsName, () => Observe(static w => w.EnterCalls), "{call}",
-            "io_uring_enter calls made by the worker");
-        Meter.CreateObservableCounter(WakeupsName, () => Observe(static w => w.WakeWrites), "{wakeup}",
-            "Wake-ups of a sleeping worker written by other threads");
-        Meter.CreateObservableCounter(LoopStallsName, () => Observe(static w => w.Stalls), "{stall}",
-            "Worker loop turns that took longer than the stall threshold");
-        Meter.CreateObservableCounter(LoopTurnsName, () => Observe(static w => w.LoopTurns), "{turn}",
-            "Worker loop turns run");
-    }
-
-    /// <summary>
-    /// Called once per runtime as it starts: creates the meter and its instruments if need be, so that listeners
-    /// (dotnet-counters) see them from the first runtime on, and gives the runtime its <c>uring.runtime</c> number.
-    /// </summary>
-    public static void OnRuntimeStarted(UringRuntime runtime) => GetRuntimeId(runtime);
 
     /// <summary>Records the size of one submission batch. Worker thread; allocation-free.</summary>
     public static void RecordSubmitBatch(int submitted, int workerId)
@@ -83,26 +59,5 @@ internal static class UringMetrics
             object id = (uint)workerId < (uint)s_boxedWorkerIds.Length ? s_boxedWorkerIds[workerId] : workerId;
             s_submitBatchSize.Record(submitted, new KeyValuePair<string, object?>(WorkerTag, id));
         }
-    }
-
-    /// <summary>The number that tags <paramref name="runtime"/>'s measurements (<c>uring.runtime</c>).</summary>
-    public static int GetRuntimeId(UringRuntime runtime) =>
-        (int)s_runtimeIds.GetValue(runtime, static _ => Interlocked.Increment(ref s_nextRuntimeId));
-
-    private static List<Measurement<long>> Observe(Func<UringWorker, long> read)
-    {
-        var measurements = new List<Measurement<long>>();
-        foreach (UringRuntime runtime in UringRuntime.AliveSnapshot())
-        {
-            object runtimeId = GetRuntimeId(runtime);
-            foreach (UringWorker worker in runtime.Workers)
-            {
-                measurements.Add(new Measurement<long>(read(worker),
-                    new KeyValuePair<string, object?>(RuntimeTag, runtimeId),
-                    new KeyValuePair<string, object?>(WorkerTag, worker.Id)));
-            }
-        }
-
-        return measurements;
     }
 }

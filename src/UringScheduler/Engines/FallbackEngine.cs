@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using UringScheduler.Native;
 using UringScheduler.Operations;
@@ -8,35 +9,35 @@ namespace UringScheduler.Engines;
 /// <summary>
 /// The engine used where io_uring is unavailable (or when forced): operations run as blocking system calls on the
 /// runtime's <see cref="FallbackIoPool"/> threads, whose results come back through a queue that this worker drains in
-/// its loop. The worker sleeps in <c>poll</c> on an eventfd. Timeouts are kept in a local timer heap.
+/// its loop. The worker sleeps in <c>poll</c> on an eventfd. Delays and linked timeouts are kept in local timer heaps.
 /// </summary>
 internal sealed unsafe class FallbackEngine : IoEngine
 {
     private readonly FallbackIoPool _pool;
-    private readonly OperationSlab _slab;
-    private readonly ConcurrentQueue<IoOperation> _completed = new();
-    private readonly Queue<IoOperation> _local = new();
+    private readonly ConcurrentQueue<FallbackJob> _completed = new();
+    private readonly Queue<(IoOperation Op, int Result)> _local = new();
+    private readonly Stack<FallbackJob> _freeJobs = new();
+    private readonly Dictionary<ulong, FallbackJob> _running = [];
     private readonly PriorityQueue<IoOperation, long> _timers = new();
     private readonly PriorityQueue<(IoOperation Op, ulong UserData), long> _operationTimeouts = new();
     private int _eventFd = -1;
     private long _wakeWrites;
 
-    public FallbackEngine(UringWorker worker, OperationSlab slab, FallbackIoPool pool)
-        : base(worker)
+    public FallbackEngine(IEngineHost host, OperationSlab slab, FallbackIoPool pool)
+        : base(host, slab)
     {
-        _slab = slab;
         _pool = pool;
     }
 
-    public long WakeWrites => Volatile.Read(ref _wakeWrites);
+    public override long WakeWrites => Volatile.Read(ref _wakeWrites);
 
     public override bool HasExternalCompletions => !_completed.IsEmpty;
 
     public override bool HasCompletionsReady => _local.Count > 0 || !_completed.IsEmpty || TimerDue();
 
     private bool TimerDue() =>
-        (_timers.TryPeek(out _, out long deadline) && deadline <= System.Diagnostics.Stopwatch.GetTimestamp()) ||
-        (_operationTimeouts.TryPeek(out _, out long timeout) && timeout <= System.Diagnostics.Stopwatch.GetTimestamp());
+        (_timers.TryPeek(out _, out long deadline) && deadline <= Stopwatch.GetTimestamp()) ||
+        (_operationTimeouts.TryPeek(out _, out long timeout) && timeout <= Stopwatch.GetTimestamp());
 
     public override void Initialize()
     {
@@ -50,31 +51,31 @@ internal sealed unsafe class FallbackEngine : IoEngine
 
     public override void Submit(IoOperation op)
     {
-        switch (op.Kind)
+        switch (op)
         {
-            case IoOpKind.Nop:
-                op.PendingResult = 0;
-                _local.Enqueue(op);
+            case NopOperation:
+                _local.Enqueue((op, 0));
                 break;
-            case IoOpKind.Timeout:
-                long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + TicksFromTimespec(op);
-                op.EngineState = null;
-                _timers.Enqueue(op, deadline);
+            case TimeoutOperation delay:
+                _timers.Enqueue(op, Stopwatch.GetTimestamp() + TicksFromNanoseconds(delay.Nanoseconds));
                 break;
             default:
-                if (op.LinkTimeoutNs > 0 && !op.TimedOut)
+                if (op.LinkTimeoutNs > 0 && !op.CancelSubmitted)
                 {
-                    _operationTimeouts.Enqueue((op, op.UserData), System.Diagnostics.Stopwatch.GetTimestamp() + TicksFromNanoseconds(op.LinkTimeoutNs));
+                    _operationTimeouts.Enqueue((op, op.UserData), Stopwatch.GetTimestamp() + TicksFromNanoseconds(op.LinkTimeoutNs));
                 }
 
-                _pool.Enqueue(op);
+                FallbackJob job = _freeJobs.TryPop(out FallbackJob? free) ? free : new FallbackJob(this);
+                job.Start(op);
+                _running[op.UserData] = job;
+                _pool.Enqueue(job);
                 break;
         }
     }
 
     public override void Cancel(IoOperation op)
     {
-        if (op.Kind == IoOpKind.Timeout)
+        if (op is TimeoutOperation)
         {
             // Rebuild the heap without it: timers are few, cancellation rare.
             var rest = new List<(IoOperation, long)>(_timers.Count);
@@ -82,8 +83,7 @@ internal sealed unsafe class FallbackEngine : IoEngine
             {
                 if (ReferenceEquals(t, op))
                 {
-                    op.PendingResult = -Errno.ECANCELED;
-                    _local.Enqueue(op);
+                    _local.Enqueue((op, -Errno.ECANCELED));
                 }
                 else
                 {
@@ -95,17 +95,17 @@ internal sealed unsafe class FallbackEngine : IoEngine
             return;
         }
 
-        if (op.Kind != IoOpKind.Nop)
+        if (_running.TryGetValue(op.UserData, out FallbackJob? job))
         {
-            FallbackIoPool.Cancel(op);
+            FallbackIoPool.Cancel(job);
         }
     }
 
-    /// <summary>Called by an I/O thread when an operation has run.</summary>
-    internal void PostCompletion(IoOperation op)
+    /// <summary>Called by an I/O thread when a job has run.</summary>
+    internal void PostCompletion(FallbackJob job)
     {
-        _completed.Enqueue(op);
-        Worker.WakeIfSleeping();
+        _completed.Enqueue(job);
+        Host.OnExternalCompletion();
     }
 
     public override int ProcessCompletions()
@@ -113,12 +113,11 @@ internal sealed unsafe class FallbackEngine : IoEngine
         int n = 0;
         if (_timers.Count > 0)
         {
-            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            long now = Stopwatch.GetTimestamp();
             while (_timers.TryPeek(out IoOperation? t, out long deadline) && deadline <= now)
             {
                 _timers.Dequeue();
-                t.PendingResult = -Errno.ETIME;
-                _local.Enqueue(t);
+                _local.Enqueue((t, -Errno.ETIME));
             }
         }
 
@@ -126,40 +125,43 @@ internal sealed unsafe class FallbackEngine : IoEngine
         // incarnation and is skipped).
         if (_operationTimeouts.Count > 0)
         {
-            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            long now = Stopwatch.GetTimestamp();
             while (_operationTimeouts.TryPeek(out (IoOperation Op, ulong UserData) entry, out long deadline) && deadline <= now)
             {
                 _operationTimeouts.Dequeue();
-                if (ReferenceEquals(_slab.Find(entry.UserData), entry.Op) && !entry.Op.CancelSubmitted)
+                if (ReferenceEquals(Slab.Find(entry.UserData), entry.Op) && _running.TryGetValue(entry.UserData, out FallbackJob? job) && entry.Op.TryBeginTimeout())
                 {
-                    entry.Op.TimedOut = true;
-                    entry.Op.CancelSubmitted = true;
-                    FallbackIoPool.Cancel(entry.Op);
+                    FallbackIoPool.Cancel(job);
                 }
             }
         }
 
-        while (_local.TryDequeue(out IoOperation? op))
+        while (_local.TryDequeue(out (IoOperation Op, int Result) done))
         {
-            Finish(op);
+            Finish(done.Op, done.Result);
             n++;
         }
 
-        while (_completed.TryDequeue(out IoOperation? op))
+        while (_completed.TryDequeue(out FallbackJob? job))
         {
-            Finish(op);
+            IoOperation op = job.Operation!;
+            int result = job.Result;
+            _running.Remove(op.UserData);
+            job.Clear();
+            _freeJobs.Push(job);
+            Finish(op, result);
             n++;
         }
 
         return n;
     }
 
-    private void Finish(IoOperation op)
+    private void Finish(IoOperation op, int result)
     {
-        if (op.OnResult(op.PendingResult))
+        if (op.OnResult(result))
         {
-            _slab.Remove(op.UserData);
-            Worker.CompleteOperation(op);
+            Slab.Remove(op.UserData);
+            Host.OnCompleted(op);
         }
         else
         {
@@ -167,7 +169,7 @@ internal sealed unsafe class FallbackEngine : IoEngine
         }
     }
 
-    public override void Flush(bool wait, long timeoutNanoseconds)
+    public override void Enter(bool wait, long timeoutNanoseconds)
     {
         if (!wait || _local.Count > 0)
         {
@@ -187,7 +189,7 @@ internal sealed unsafe class FallbackEngine : IoEngine
 
         if (deadline != long.MaxValue)
         {
-            long untilTimer = Math.Max(0, (long)((deadline - System.Diagnostics.Stopwatch.GetTimestamp()) * (1_000_000_000.0 / System.Diagnostics.Stopwatch.Frequency)));
+            long untilTimer = Math.Max(0, (long)((deadline - Stopwatch.GetTimestamp()) * (1_000_000_000.0 / Stopwatch.Frequency)));
             timeoutNanoseconds = timeoutNanoseconds < 0 ? untilTimer : Math.Min(timeoutNanoseconds, untilTimer);
         }
 
@@ -220,9 +222,6 @@ internal sealed unsafe class FallbackEngine : IoEngine
         }
     }
 
-    private static unsafe long TicksFromTimespec(IoOperation op) =>
-        TicksFromNanoseconds((op.Timespec->Sec * 1_000_000_000) + op.Timespec->Nsec);
-
     private static long TicksFromNanoseconds(long nanoseconds) =>
-        (long)(nanoseconds * (System.Diagnostics.Stopwatch.Frequency / 1_000_000_000.0));
+        (long)(nanoseconds * (Stopwatch.Frequency / 1_000_000_000.0));
 }

@@ -4,16 +4,21 @@ namespace UringScheduler.Engines;
 
 /// <summary>
 /// How one worker performs I/O: io_uring (<see cref="RingEngine"/>) or blocking calls on helper threads
-/// (<see cref="FallbackEngine"/>). Every member but <see cref="Wake"/> runs on the worker thread.
+/// (<see cref="FallbackEngine"/>). Every member but <see cref="Wake"/> and the counters runs on the worker thread.
 /// </summary>
 internal abstract class IoEngine : IDisposable
 {
-    protected IoEngine(UringWorker worker)
+    protected IoEngine(IEngineHost host, OperationSlab slab)
     {
-        Worker = worker;
+        Host = host;
+        Slab = slab;
     }
 
-    protected UringWorker Worker { get; }
+    /// <summary>The worker the engine reports to.</summary>
+    protected IEngineHost Host { get; }
+
+    /// <summary>The worker's operations in flight, by user_data.</summary>
+    protected OperationSlab Slab { get; }
 
     /// <summary>Sets the engine up on the worker thread (a ring must be created by the thread that will enter it).</summary>
     public abstract void Initialize();
@@ -24,16 +29,16 @@ internal abstract class IoEngine : IDisposable
     /// <summary>Asks the kernel to cancel <paramref name="op"/>; its completion still arrives and ends it.</summary>
     public abstract void Cancel(IoOperation op);
 
-    /// <summary>Reaps completions, finishing their operations (continuations run inline). Returns how many were reaped.</summary>
+    /// <summary>Reaps completions, reporting final ones to the host (continuations run inline). Returns how many were reaped.</summary>
     public abstract int ProcessCompletions();
 
     /// <summary>
-    /// Hands queued submissions to the kernel. With <paramref name="wait"/>, then sleeps until a completion, a
-    /// <see cref="Wake"/>, or <paramref name="timeoutNanoseconds"/> (negative: none).
+    /// Hands queued submissions to the kernel (<c>io_uring_enter</c>). With <paramref name="wait"/>, then sleeps until a
+    /// completion, a <see cref="Wake"/>, or <paramref name="timeoutNanoseconds"/> (negative: none).
     /// </summary>
-    public abstract void Flush(bool wait, long timeoutNanoseconds);
+    public abstract void Enter(bool wait, long timeoutNanoseconds);
 
-    /// <summary>Wakes the worker from <see cref="Flush"/>. Any thread; the worker calls it only while announced asleep.</summary>
+    /// <summary>Wakes the worker from <see cref="Enter"/>. Any thread; the worker calls it only while announced asleep.</summary>
     public abstract void Wake();
 
     /// <summary>Completions are waiting to be reaped by <see cref="ProcessCompletions"/>.</summary>
@@ -52,6 +57,15 @@ internal abstract class IoEngine : IDisposable
     public virtual void UnregisterFile(int slot)
     {
     }
+
+    /// <summary>The buffer pool registered in this engine's ring (fixed-buffer opcodes apply to its buffers), or null.</summary>
+    public virtual UringBufferPool? RegisteredBuffers => null;
+
+    /// <summary><c>io_uring_enter</c> calls made (0 where there is no ring). Any thread.</summary>
+    public virtual long EnterCalls => 0;
+
+    /// <summary>Wake-ups written by other threads. Any thread.</summary>
+    public abstract long WakeWrites { get; }
 
     /// <summary>A description of what the engine obtained, for the start-up log.</summary>
     public abstract string Describe();

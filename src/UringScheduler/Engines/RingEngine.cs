@@ -2,9 +2,8 @@ using System.Runtime.InteropServices;
 using UringScheduler.Diagnostics;
 using UringScheduler.Native;
 using UringScheduler.Operations;
-using UringScheduler.Ring;
+using UringScheduler.Rings;
 using static UringScheduler.Native.Interop.IoUring;
-using IoRing = UringScheduler.Ring.Ring;
 
 namespace UringScheduler.Engines;
 
@@ -23,10 +22,9 @@ internal sealed unsafe class RingEngine : IoEngine
     private readonly RingSetupRung _highestRung;
     private readonly uint _maxSubmitBatch;
     private readonly int _maxKernelWorkers;
-    private readonly OperationSlab _slab;
     private readonly Queue<IoOperation> _backlog = new();
     private readonly Queue<ulong> _cancelBacklog = new();
-    private IoRing? _ring;
+    private Ring? _ring;
     private Cqe[] _cqes = [];
     private int _eventFd = -1;
     private ulong* _eventBuffer;
@@ -39,11 +37,10 @@ internal sealed unsafe class RingEngine : IoEngine
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(UringWorker worker, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0)
-        : base(worker)
+    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0)
+        : base(host, slab)
     {
         _maxSubmitBatch = maxSubmitBatch > 0 ? (uint)maxSubmitBatch : uint.MaxValue;
-        _slab = slab;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
         _fileSlotsWanted = fileSlots;
@@ -54,19 +51,21 @@ internal sealed unsafe class RingEngine : IoEngine
     /// <summary>Slots in this ring's registered-file table (0 when none could be registered).</summary>
     public int FileSlots { get; private set; }
 
-    /// <summary>Whether the runtime's buffer pool is registered in this ring.</summary>
-    public bool BuffersRegistered { get; private set; }
+    /// <summary>The runtime's buffer pool when it is registered in this ring.</summary>
+    public override UringBufferPool? RegisteredBuffers => _registeredBuffers;
 
-    internal IoRing Ring => _ring!;
+    private UringBufferPool? _registeredBuffers;
+
+    internal Ring Ring => _ring!;
 
     /// <summary><c>io_uring_enter</c> calls made on this engine's ring, counted by the ring itself so that none is missed.</summary>
-    public long EnterCalls => _ring?.EnterCount ?? 0;
+    public override long EnterCalls => _ring?.EnterCount ?? 0;
 
     /// <summary>SQEs handed to the kernel by those calls.</summary>
     public long SubmittedSqes { get; private set; }
 
     /// <summary>eventfd writes made to wake this engine's worker.</summary>
-    public long WakeWrites => Volatile.Read(ref _wakeWrites);
+    public override long WakeWrites => Volatile.Read(ref _wakeWrites);
 
     private long _wakeWrites;
 
@@ -74,7 +73,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     public override void Initialize()
     {
-        _ring = IoRing.Create(_entries, _highestRung);
+        _ring = Ring.Create(_entries, _highestRung);
         _cqes = new Cqe[_ring.CqEntries];
         _deferTaskRun = _ring.Features.DeferTaskRun;
         _ = _ring.RegisterRingFd(); // best effort: before 5.18 enters go by descriptor
@@ -104,7 +103,7 @@ internal sealed unsafe class RingEngine : IoEngine
         if (_fileSlotsWanted > 0)
         {
             // The kernel refuses a table larger than RLIMIT_NOFILE (EMFILE); a smaller one is still worth having.
-            int slots = (int)Math.Min(_fileSlotsWanted, OpenFileLimit());
+            int slots = (int)Math.Min(_fileSlotsWanted, ProcessLimits.OpenFiles());
             if (slots > 0 && _ring!.RegisterFilesSparse((uint)slots) == 0)
             {
                 FileSlots = slots;
@@ -128,33 +127,13 @@ internal sealed unsafe class RingEngine : IoEngine
                 _eventFd = -1;
                 throw new IOException(
                     $"Registering the buffer pool ({_buffers.Count} x {_buffers.BufferSize} bytes) in an io_uring ring failed: {Errno.Describe(-rc)}. " +
-                    $"Registered buffers are locked memory, charged to RLIMIT_MEMLOCK once per ring (now {RingSetupErrors.MemlockText()}) " +
+                    $"Registered buffers are locked memory, charged to RLIMIT_MEMLOCK once per ring (now {ProcessLimits.MemlockText()}) " +
                     "unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l, LimitMEMLOCK=, --ulimit memlock=) or lower RegisteredBufferCount/RegisteredBufferSize.",
                     -rc);
             }
 
-            BuffersRegistered = true;
+            _registeredBuffers = _buffers;
         }
-    }
-
-    private static long OpenFileLimit()
-    {
-        try
-        {
-            foreach (string line in File.ReadLines("/proc/self/limits"))
-            {
-                if (line.StartsWith("Max open files", StringComparison.Ordinal))
-                {
-                    string soft = line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3];
-                    return soft == "unlimited" ? int.MaxValue : long.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 1024;
     }
 
     public override int TryRegisterFile(int fd)
@@ -209,7 +188,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     // One SQE, or two for a request with a linked timeout: IOSQE_IO_LINK ties the request to the SQE right after it.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static bool TryPrepare(IoRing ring, IoOperation op)
+    private static bool TryPrepare(Ring ring, IoOperation op)
     {
         if (op.LinkTimeoutNs == 0)
         {
@@ -231,7 +210,7 @@ internal sealed unsafe class RingEngine : IoEngine
         Sqe* request = ring.TryGetSqe();
         op.Prepare(request);
         request->Flags |= IOSQE_IO_LINK;
-        RingPrep.LinkTimeout(ring.TryGetSqe(), op.Timespec, 0, LinkTimeoutUserData);
+        RingPrep.LinkTimeout(ring.TryGetSqe(), op.LinkTimeoutSpec, 0, LinkTimeoutUserData);
         return true;
     }
 
@@ -252,7 +231,7 @@ internal sealed unsafe class RingEngine : IoEngine
 
     public override int ProcessCompletions()
     {
-        IoRing ring = _ring!;
+        Ring ring = _ring!;
         Cqe[] cqes = _cqes;
         int total = 0;
         while (true)
@@ -272,7 +251,7 @@ internal sealed unsafe class RingEngine : IoEngine
                     continue;
                 }
 
-                IoOperation? op = _slab.Find(userData);
+                IoOperation? op = Slab.Find(userData);
                 if (op is null)
                 {
                     continue; // cannot happen: every slab entry sees exactly one final completion
@@ -280,8 +259,8 @@ internal sealed unsafe class RingEngine : IoEngine
 
                 if (op.OnResult(cqe.Res))
                 {
-                    _slab.Remove(userData);
-                    Worker.CompleteOperation(op);
+                    Slab.Remove(userData);
+                    Host.OnCompleted(op);
                 }
                 else
                 {
@@ -297,9 +276,9 @@ internal sealed unsafe class RingEngine : IoEngine
         }
     }
 
-    public override void Flush(bool wait, long timeoutNanoseconds)
+    public override void Enter(bool wait, long timeoutNanoseconds)
     {
-        IoRing ring = _ring!;
+        Ring ring = _ring!;
         DrainBacklog(ring);
         if (!_wakeArmed)
         {
@@ -323,8 +302,8 @@ internal sealed unsafe class RingEngine : IoEngine
             // DEFER_TASKRUN ring posts them only while its owner is inside io_uring_enter with GETEVENTS. TASKRUN_FLAG
             // says when such work is queued; without it (never on the rungs we create) every enter must ask.
             // Completions the kernel finishes inline (NOPs, cached reads) are posted by the submit itself, so a
-            // submit-only enter skips the GETEVENTS pass: nop_1 on one worker went from 2.75 to 3.13 M op/s.
-            bool needEvents = _slab.InFlight > 0 && (_taskRunFlag ? ring.TaskRunPending : _deferTaskRun);
+            // submit-only enter skips the GETEVENTS pass and its cost.
+            bool needEvents = Slab.InFlight > 0 && (_taskRunFlag ? ring.TaskRunPending : _deferTaskRun);
             if (pending == 0 && !needEvents)
             {
                 return;
@@ -337,7 +316,7 @@ internal sealed unsafe class RingEngine : IoEngine
             // a batch of its own. Without one an enter takes them all, and this loop runs only after a partial submit.
             while (lastBatch > 0 && ring.SqPending > 0)
             {
-                UringMetrics.RecordSubmitBatch(lastBatch, Worker.Id);
+                UringMetrics.RecordSubmitBatch(lastBatch, Host.WorkerId);
                 rc = ring.Submit(_taskRunFlag ? ring.TaskRunPending : _deferTaskRun, _maxSubmitBatch);
                 lastBatch = rc > 0 ? rc : 0;
                 submitted += lastBatch;
@@ -347,7 +326,7 @@ internal sealed unsafe class RingEngine : IoEngine
         SubmittedSqes += submitted;
         if (lastBatch > 0)
         {
-            UringMetrics.RecordSubmitBatch(lastBatch, Worker.Id);
+            UringMetrics.RecordSubmitBatch(lastBatch, Host.WorkerId);
         }
 
         if (rc < 0 && rc != -Errno.EBUSY && rc != -Errno.EAGAIN && rc != -Errno.ETIME)
@@ -356,7 +335,7 @@ internal sealed unsafe class RingEngine : IoEngine
         }
     }
 
-    private void DrainBacklog(IoRing ring)
+    private void DrainBacklog(Ring ring)
     {
         // Requests first, then the cancels: a cancel queued while its request was still in the backlog must follow it.
         while (_backlog.Count > 0)
@@ -390,13 +369,13 @@ internal sealed unsafe class RingEngine : IoEngine
     }
 
     // An extra enter that hands a full SQ over (no GETEVENTS), counted like the loop's own. Returns SQEs taken or -errno.
-    private int SubmitFullQueue(IoRing ring)
+    private int SubmitFullQueue(Ring ring)
     {
         int rc = ring.Submit();
         if (rc > 0)
         {
             SubmittedSqes += rc;
-            UringMetrics.RecordSubmitBatch(rc, Worker.Id);
+            UringMetrics.RecordSubmitBatch(rc, Host.WorkerId);
         }
 
         return rc;
@@ -412,7 +391,7 @@ internal sealed unsafe class RingEngine : IoEngine
     /// <summary>Cancels the armed wake-up read and waits for its completion, so the kernel no longer holds the read buffer.</summary>
     public override void Quiesce()
     {
-        IoRing? ring = _ring;
+        Ring? ring = _ring;
         if (ring is null || ring.IsDisposed)
         {
             return;
@@ -441,7 +420,7 @@ internal sealed unsafe class RingEngine : IoEngine
     }
 
     public override string Describe() =>
-        _ring is null ? "not initialized" : $"{_ring.Features.DescribeRing()}; {FileSlots} registered file slots; buffer pool {(BuffersRegistered ? "registered" : "none")}";
+        _ring is null ? "not initialized" : $"{_ring.Features.DescribeRing()}; {FileSlots} registered file slots; buffer pool {(_registeredBuffers is null ? "none" : "registered")}";
 
     public override void Dispose()
     {

@@ -1,3 +1,5 @@
+using UringScheduler.Operations;
+
 namespace UringScheduler.Files;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace UringScheduler.Files;
 /// file is closed and no operation that uses it is in flight or queued, so a slot number can never be reused under a
 /// request that still names it.
 /// </summary>
-internal sealed class FileSlot
+internal sealed class FileSlot : IFixedFileLease
 {
     private int _inFlight;
     private bool _closing;
@@ -27,11 +29,11 @@ internal sealed class FileSlot
     public void OnOperationStarted() => _inFlight++;
 
     /// <summary>That operation's completion arrived.</summary>
-    public void OnOperationDone()
+    void IFixedFileLease.Release()
     {
         if (--_inFlight == 0 && _closing)
         {
-            Release();
+            Unregister();
         }
     }
 
@@ -41,11 +43,11 @@ internal sealed class FileSlot
         _closing = true;
         if (_inFlight == 0)
         {
-            Release();
+            Unregister();
         }
     }
 
-    private void Release()
+    private void Unregister()
     {
         if (Slot >= 0)
         {

@@ -119,13 +119,10 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
 
     private static async ValueTask<int> OpenAtAsync(UringWorker worker, string path, int flags, UringFileOptions options, CancellationToken cancellationToken)
     {
-        IoOperation op = worker.PrepareOperation();
-        op.SetOpenAt(path, flags, (uint)options.CreateMode);
-        op.SetCancellationToken(cancellationToken);
-        worker.Submit(op);
         try
         {
-            return await op.AsValueTaskOfInt();
+            return await OperationIssuer.Issue<OpenAtOperation, OpenAtRequest>(worker, OperationTarget.None, new OpenAtRequest(path, flags, (uint)options.CreateMode), cancellationToken)
+                .AsValueTaskOfInt();
         }
         catch (IOException e) when (e.HResult > 0)
         {
@@ -173,12 +170,8 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled<int>(cancellationToken);
         }
 
-        UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = Rent(worker);
-        op.SetRead(buffer, fileOffset);
-        Arm(op, timeout, cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTaskOfInt();
+        return OperationIssuer.Issue<ReadOperation, ReadRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(this), new ReadRequest(buffer, fileOffset), cancellationToken, LinkTimeout(timeout))
+            .AsValueTaskOfInt();
     }
 
     /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="fileOffset"/>.</summary>
@@ -207,12 +200,8 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             return ValueTask.CompletedTask;
         }
 
-        UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = Rent(worker);
-        op.SetWrite(buffer, fileOffset);
-        Arm(op, timeout, cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTask();
+        return OperationIssuer.Issue<WriteOperation, WriteRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(this), new WriteRequest(buffer, fileOffset), cancellationToken, LinkTimeout(timeout))
+            .AsValueTask();
     }
 
     /// <summary>Flushes the file to its device: <c>fsync</c>, or <c>fdatasync</c> with <paramref name="dataOnly"/> (skips metadata not needed to read the data back).</summary>
@@ -224,39 +213,24 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        UringWorker worker = UringRandomAccess.ResolveWorker();
-        IoOperation op = Rent(worker);
-        op.SetFsync(dataOnly);
-        Arm(op, Timeout.InfiniteTimeSpan, cancellationToken);
-        worker.Submit(op);
-        return op.AsValueTask();
+        return OperationIssuer.Issue<SyncOperation, SyncRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(this), new SyncRequest(dataOnly), cancellationToken)
+            .AsValueTask();
     }
 
     /// <summary>
-    /// An operation for this file on <paramref name="worker"/>: on the worker's registered slot when it has one, else by
-    /// descriptor with a reference on the handle.
+    /// What a request for this file on <paramref name="worker"/> holds: a lease on the worker's registered slot when it
+    /// has one, else a reference on the handle.
     /// </summary>
     /// <remarks>
     /// A request on the slot takes no reference on the <see cref="SafeFileHandle"/>: the ring's file table holds the
     /// kernel's own reference to the file, and the slot is not given back while a request names it, so closing the
     /// descriptor meanwhile cannot reach the request. The handle's reference count is one cache line written by every
-    /// worker that uses the file: two interlocked operations per read on it moved cached <c>uring_32</c> (both workers
-    /// reading the same files) between 1.5 and 1.9 M reads/s from run to run.
+    /// worker that uses the file, which workers reading the same files would otherwise contend on.
     /// </remarks>
-    private IoOperation Rent(UringWorker worker)
+    internal FileClaim Claim(UringWorker worker)
     {
         FileSlot? slot = UsableSlot(worker);
-        if (slot is null)
-        {
-            return worker.PrepareOperation(_handle);
-        }
-
-        IoOperation op = worker.PrepareOperation();
-        op.FixedFile = slot.Slot;
-        op.FileSlot = slot;
-        op.FilePath = _slotPath;
-        slot.OnOperationStarted();
-        return op;
+        return slot is null ? FileClaim.Reference(_handle) : FileClaim.Lease(slot, _slotPath);
     }
 
     private FileSlot? UsableSlot(UringWorker worker)
@@ -285,14 +259,8 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         return slot.IsUsable ? slot : null;
     }
 
-    private static void Arm(IoOperation op, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        op.SetCancellationToken(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            op.SetLinkTimeout(Math.Max(1, timeout.Ticks * 100));
-        }
-    }
+    private static long LinkTimeout(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? 0 : Math.Max(1, timeout.Ticks * 100);
 
     private static void ValidateTimeout(TimeSpan timeout)
     {

@@ -9,7 +9,6 @@ internal static class Errno
     internal const int EPERM = 1;
     internal const int ENOENT = 2;
     internal const int EINTR = 4;
-    internal const int EIO = 5;
     internal const int ENXIO = 6;
     internal const int EBADF = 9;
     internal const int EAGAIN = 11;
@@ -18,19 +17,15 @@ internal static class Errno
     internal const int EFAULT = 14;
     internal const int EBUSY = 16;
     internal const int EEXIST = 17;
-    internal const int ENODEV = 19;
     internal const int EINVAL = 22;
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;
-    internal const int ENOSPC = 28;
-    internal const int EROFS = 30;
+    internal const int EFBIG = 27;
     internal const int ESPIPE = 29;
-    internal const int EPIPE = 32;
+    internal const int EROFS = 30;
     internal const int ENOSYS = 38;
-    internal const int EOPNOTSUPP = 95;
     internal const int ETIME = 62;
-    internal const int ETIMEDOUT = 110;
-    internal const int EALREADY = 114;
+    internal const int EOPNOTSUPP = 95;
     internal const int ECANCELED = 125;
 
     /// <summary>The C library's <c>strerror</c> text for <paramref name="errno"/> (positive).</summary>

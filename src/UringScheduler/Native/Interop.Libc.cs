@@ -57,6 +57,15 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "writev", SetLastError = true)]
         internal static partial nint WriteV(int fd, IoUring.IoVec* iov, int iovcnt);
 
+        /// <summary><c>RWF_NOWAIT</c> for preadv2/pwritev2: fail with EAGAIN instead of blocking.</summary>
+        internal const int RWF_NOWAIT = 0x8;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "preadv2", SetLastError = true)]
+        internal static partial nint PReadV2(int fd, IoUring.IoVec* iov, int iovcnt, long offset, int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "pwritev2", SetLastError = true)]
+        internal static partial nint PWriteV2(int fd, IoUring.IoVec* iov, int iovcnt, long offset, int flags);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "fsync", SetLastError = true)]
         internal static partial int FSync(int fd);
 
@@ -100,7 +109,5 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int Open(string path, int flags, uint mode);
 
-        [LibraryImport(Libraries.Libc, EntryPoint = "lseek", SetLastError = true)]
-        internal static partial long LSeek(int fd, long offset, int whence);
     }
 }

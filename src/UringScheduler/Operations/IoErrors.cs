@@ -26,7 +26,7 @@ internal static class IoErrors
                     : new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
             case Errno.ECANCELED:
                 return new OperationCanceledException();
-            case 27: // EFBIG
+            case Errno.EFBIG:
                 return new ArgumentOutOfRangeException("value", "Specified file length was too large for the file system.");
             default:
                 string message = path is null ? Errno.Message(errno) : $"{Errno.Message(errno)} : '{path}'";

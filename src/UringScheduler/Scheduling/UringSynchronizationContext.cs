@@ -1,11 +1,15 @@
+using UringScheduler.Operations;
+
 namespace UringScheduler.Scheduling;
 
 /// <summary>
 /// The <see cref="SynchronizationContext"/> of one worker: <see cref="Post"/> queues to the worker (allocation-free
 /// from the worker itself); <see cref="Send"/> runs inline on the worker thread and otherwise posts and waits. One
-/// instance per worker, and <see cref="CreateCopy"/> returns it, so identity comparisons hold.
+/// instance per worker, and <see cref="CreateCopy"/> returns it, so identity comparisons hold. Once the worker has
+/// stopped, <see cref="Send"/> throws <see cref="ObjectDisposedException"/> and <see cref="Post"/> drops the callback
+/// with a warning: neither waits for a worker that will never run it.
 /// </summary>
-internal sealed class UringSynchronizationContext : SynchronizationContext
+internal sealed class UringSynchronizationContext : SynchronizationContext, IInlineResumeContext
 {
     internal UringSynchronizationContext(UringWorker worker)
     {
@@ -13,6 +17,10 @@ internal sealed class UringSynchronizationContext : SynchronizationContext
     }
 
     internal UringWorker Worker { get; }
+
+    bool IInlineResumeContext.IsCurrentThread => Worker.IsCurrentThread;
+
+    void IInlineResumeContext.EnqueueLocal(Action<object?> callback, object? state) => Worker.Enqueue(new WorkItem(callback, state));
 
     public override void Post(SendOrPostCallback d, object? state)
     {
@@ -30,7 +38,13 @@ internal sealed class UringSynchronizationContext : SynchronizationContext
         }
 
         var call = new SendCall(d, state);
-        Worker.Enqueue(new WorkItem((SendOrPostCallback)SendCall.Run, call));
+        if (!Worker.TryEnqueue(new WorkItem((SendOrPostCallback)SendCall.Run, call)))
+        {
+            // The worker has stopped: nothing would ever run the callback, so waiting for it would never end.
+            call.Done.Dispose();
+            ThrowHelper.ThrowObjectDisposedException_Runtime();
+        }
+
         call.Done.Wait();
         call.Done.Dispose();
         if (call.Error is not null)

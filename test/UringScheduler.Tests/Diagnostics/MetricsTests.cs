@@ -81,7 +81,7 @@ public sealed class MetricsTests
     {
         using var collector = new Collector();
         await using var runtime = TestRuntime.Create(backend);
-        int runtimeId = UringMetrics.GetRuntimeId(runtime);
+        int runtimeId = RuntimeInstruments.GetRuntimeId(runtime);
 
         const int PerWorker = 200;
         await Task.WhenAll(runtime.Workers.Select(w => w.RunAsync(async () =>
@@ -121,7 +121,7 @@ public sealed class MetricsTests
     {
         using var collector = new Collector();
         await using var runtime = TestRuntime.Create(UringBackend.IoUring);
-        int runtimeId = UringMetrics.GetRuntimeId(runtime);
+        int runtimeId = RuntimeInstruments.GetRuntimeId(runtime);
         UringWorker worker = runtime.Workers[0];
         using var cts = new CancellationTokenSource();
 
@@ -140,7 +140,7 @@ public sealed class MetricsTests
     {
         using var collector = new Collector();
         var runtime = TestRuntime.Create(UringBackend.IoUring);
-        int runtimeId = UringMetrics.GetRuntimeId(runtime);
+        int runtimeId = RuntimeInstruments.GetRuntimeId(runtime);
         await runtime.DisposeAsync();
 
         collector.Observe();
@@ -156,7 +156,7 @@ public sealed class MetricsTests
         await using var runtime = new UringRuntime(
             new UringRuntimeOptions { WorkerCount = 1, Backend = backend, RingEntries = 64, StallThreshold = TimeSpan.FromMilliseconds(30) },
             factory);
-        int runtimeId = UringMetrics.GetRuntimeId(runtime);
+        int runtimeId = RuntimeInstruments.GetRuntimeId(runtime);
 
         await runtime.Workers[0].RunAsync(() =>
         {

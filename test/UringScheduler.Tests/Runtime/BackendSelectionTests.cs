@@ -7,7 +7,7 @@ namespace UringScheduler.Tests.Runtime;
 [NonParallelizable]
 public class BackendSelectionTests
 {
-    private static readonly UringUnavailableException s_cause = UringScheduler.Ring.RingSetupErrors.ForSetupFailure(1 /* EPERM */, 0, "6.18-test");
+    private static readonly UringUnavailableException s_cause = UringScheduler.Rings.RingSetupErrors.ForSetupFailure(1 /* EPERM */, 0, "6.18-test");
 
     [TearDown]
     public void TearDown() => UringRuntime.s_simulatedProbeFailure = null;

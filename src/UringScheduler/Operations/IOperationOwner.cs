@@ -1,0 +1,20 @@
+namespace UringScheduler.Operations;
+
+/// <summary>
+/// What an operation needs from the worker that runs it, and nothing more: taking it back when it is done, cancelling
+/// it, and the registered buffers its ring can address by index. Implemented by the worker, one layer up.
+/// </summary>
+internal interface IOperationOwner
+{
+    /// <summary>Whether the calling thread is the owner's (pooled operations go back to the pool only from there).</summary>
+    bool IsOwnerThread { get; }
+
+    /// <summary>The buffer pool registered in the owner's ring (READ_FIXED/WRITE_FIXED apply to its buffers), or null.</summary>
+    UringBufferPool? RegisteredBuffers { get; }
+
+    /// <summary>Takes back a pooled operation whose outcome was read. Owner thread only.</summary>
+    void Return(IoOperation operation);
+
+    /// <summary>Cancels the operation known as <paramref name="userData"/> if it is still in flight. Any thread.</summary>
+    void RequestCancel(ulong userData);
+}

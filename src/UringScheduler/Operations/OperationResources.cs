@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace UringScheduler.Operations;
+
+/// <summary>
+/// Everything an operation borrows for the kernel while the request is in flight: pinned caller buffers, a leased pool
+/// buffer, native memory it owns (a path), the reference on the file's handle and the lease on a registered-file slot.
+/// All of it is given back by one <see cref="Release"/>, called only once the final completion has arrived.
+/// </summary>
+internal unsafe struct OperationResources
+{
+    private MemoryHandle _pin;
+    private MemoryHandle[]? _pins;
+    private int _pinCount;
+    private UringBuffer? _leasedBuffer;
+    private nint _ownedNative;
+    private SafeHandle? _handle;
+    private IFixedFileLease? _fixedFile;
+
+    /// <summary>Pins <paramref name="buffer"/> until <see cref="Release"/>; returns its address.</summary>
+    public void* Pin(ReadOnlyMemory<byte> buffer)
+    {
+        _pin = buffer.Pin();
+        return _pin.Pointer;
+    }
+
+    /// <summary>Pins one more segment of a vectored request; returns its address.</summary>
+    public void* PinSegment(ReadOnlyMemory<byte> segment)
+    {
+        if (_pins is null || _pinCount == _pins.Length)
+        {
+            Array.Resize(ref _pins, Math.Max(16, (_pins?.Length ?? 0) * 2));
+        }
+
+        MemoryHandle pin = segment.Pin();
+        _pins[_pinCount++] = pin;
+        return pin.Pointer;
+    }
+
+    /// <summary>Keeps <paramref name="buffer"/> from going back to its pool until <see cref="Release"/>.</summary>
+    public void LeaseBuffer(UringBuffer buffer)
+    {
+        buffer.AddOperationReference();
+        _leasedBuffer = buffer;
+    }
+
+    /// <summary>Allocates native memory that is freed at <see cref="Release"/> (the kernel may read it until then).</summary>
+    public void* AllocateNative(int bytes)
+    {
+        _ownedNative = (nint)NativeMemory.Alloc((nuint)bytes);
+        return (void*)_ownedNative;
+    }
+
+    /// <summary>Takes over a reference the caller took on <paramref name="handle"/> (<c>DangerousAddRef</c>).</summary>
+    public void AdoptHandleReference(SafeHandle handle) => _handle = handle;
+
+    /// <summary>Takes over a lease on a registered-file slot.</summary>
+    public void AdoptFixedFile(IFixedFileLease lease) => _fixedFile = lease;
+
+    /// <summary>Gives everything back. Idempotent.</summary>
+    public void Release()
+    {
+        _pin.Dispose();
+        _pin = default;
+        for (int i = 0; i < _pinCount; i++)
+        {
+            _pins![i].Dispose();
+            _pins[i] = default;
+        }
+
+        _pinCount = 0;
+        if (_leasedBuffer is not null)
+        {
+            _leasedBuffer.ReleaseOperationReference();
+            _leasedBuffer = null;
+        }
+
+        if (_ownedNative != 0)
+        {
+            NativeMemory.Free((void*)_ownedNative);
+            _ownedNative = 0;
+        }
+
+        if (_fixedFile is not null)
+        {
+            _fixedFile.Release();
+            _fixedFile = null;
+        }
+
+        if (_handle is not null)
+        {
+            _handle.DangerousRelease();
+            _handle = null;
+        }
+    }
+
+    /// <summary>Whether anything is still borrowed.</summary>
+    public readonly bool IsHeld => _pinCount > 0 || _handle is not null || _fixedFile is not null || _leasedBuffer is not null || _ownedNative != 0;
+}
