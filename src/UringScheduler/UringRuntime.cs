@@ -22,12 +22,6 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
     private static readonly List<UringRuntime> s_alive = [];
     private static readonly Lazy<UringUnavailableException?> s_probe = new(Probe, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    /// <summary>
-    /// For tests only: when set, runtimes created afterwards behave as if the probe had failed with this cause, so the
-    /// Auto and IoUring paths for a machine without io_uring can be exercised on one that has it.
-    /// </summary>
-    internal static UringUnavailableException? s_simulatedProbeFailure;
-
     private readonly UringWorker[] _workers;
     private readonly ILogger _logger;
     private readonly FallbackIoPool? _fallbackPool;
@@ -50,7 +44,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
         UringBackend backend = _options.Backend;
         if (backend == UringBackend.Auto)
         {
-            UringUnavailableException? cause = s_simulatedProbeFailure ?? s_probe.Value;
+            UringUnavailableException? cause = _options.SimulatedProbeFailure ?? s_probe.Value;
             if (cause is not null)
             {
                 Log.FallbackSelected(_logger, cause.Message);
@@ -61,7 +55,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
                 backend = UringBackend.IoUring;
             }
         }
-        else if (backend == UringBackend.IoUring && (s_simulatedProbeFailure ?? s_probe.Value) is UringUnavailableException unavailable)
+        else if (backend == UringBackend.IoUring && (_options.SimulatedProbeFailure ?? s_probe.Value) is UringUnavailableException unavailable)
         {
             throw new UringUnavailableException(unavailable.Message, unavailable);
         }

@@ -55,8 +55,8 @@ public sealed class UringRuntimeOptions
     /// Most SQEs handed to the kernel per <c>io_uring_enter</c>. Default 0: everything a loop turn prepared goes in one
     /// call, which is what cached reads and other operations the kernel completes inline want (one system call per
     /// batch). A small limit (1-4) suits buffered reads that miss the page cache: the kernel starts their device I/O
-    /// one operation after another within the call and holds it back (block plug) until the whole batch is in, and on
-    /// the project's VM a turn's batch of 8-16 such reads cut the disk's throughput by 15-25 % (see docs/benchmarks.md).
+    /// one operation after another within the call and holds it back (block plug) until the whole batch is in, which
+    /// can cost a device a visible share of its throughput (docs/benchmarks.md has measurements).
     /// </summary>
     public int MaxSubmitBatch { get; set; }
 
@@ -108,6 +108,12 @@ public sealed class UringRuntimeOptions
             throw new ArgumentOutOfRangeException(nameof(StallThreshold), StallThreshold, "UringRuntimeOptions.StallThreshold must not be negative.");
         }
     }
+
+    /// <summary>
+    /// Test seam: a runtime made with these options behaves as if the io_uring probe had failed with this cause, so the
+    /// Auto and IoUring paths of a machine without io_uring can be exercised on one that has it.
+    /// </summary>
+    internal UringUnavailableException? SimulatedProbeFailure { get; set; }
 
     internal UringRuntimeOptions Clone() => (UringRuntimeOptions)MemberwiseClone();
 }

@@ -122,9 +122,9 @@ public sealed partial class UringWorker
     {
         while (true)
         {
-            // The stall detector reads the coarse millisecond clock: a precise timestamp costs a vDSO call (~20 ns
-            // here), twice per turn: measured, 8 % of a turn that carries one NOP. Stalls worth reporting are
-            // tens of milliseconds, well above the coarse clock's few-millisecond granularity.
+            // The stall detector reads the coarse millisecond clock: a precise timestamp is a vDSO call twice per
+            // turn, a visible share of a turn that carries one operation. Stalls worth reporting are tens of
+            // milliseconds, well above the coarse clock's few-millisecond granularity.
             long turnStart = Environment.TickCount64;
             _loopTurns++;
 

@@ -21,8 +21,7 @@ public sealed unsafe class UringBuffer : MemoryManager<byte>
 
     // 1 for the renter, +1 per operation in flight; the buffer is returned when it drops to 0. Written twice per
     // operation by the worker that runs it. A pool's buffers are allocated together and are often used by different
-    // workers, so the count sits in a padded slot: neighbours sharing its cache line cost cached reads 8-20 % when two
-    // workers used adjacent buffers (uring_32 with loops spread round-robin).
+    // workers, so the count sits in a padded slot: two workers using adjacent buffers must not write one cache line.
     private PaddedCount _references;
 
     // 1 while rented: makes a second Dispose harmless instead of stealing an operation's reference.

@@ -15,7 +15,7 @@ internal sealed unsafe partial class Ring
     private uint _sqEntries;
     private Sqe* _sqes;
 
-    // Local tail: SQEs handed out by TryGetSqe. Published to *_sqTail by Flush.
+    // Local tail: SQEs handed out by TryGetSqe. Published to *_sqTail by PublishTail.
     private uint _sqeTail;
 
     /// <summary><c>io_uring_enter</c> calls made on this ring (EINTR retries included).</summary>
@@ -74,7 +74,7 @@ internal sealed unsafe partial class Ring
     /// Publishes every SQE handed out so far: after this, the kernel may read them. Returns how many are pending.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private uint Flush()
+    private uint PublishTail()
     {
         // Release: the SQE contents written through TryGetSqe must be visible before the kernel can observe the new
         // tail (it reads the tail with acquire semantics and then the SQEs).
@@ -95,7 +95,7 @@ internal sealed unsafe partial class Ring
     /// </summary>
     public int Submit(bool getEvents, uint maxToSubmit)
     {
-        uint pending = Flush();
+        uint pending = PublishTail();
         if (pending == 0 && !getEvents)
         {
             return 0;
@@ -110,7 +110,7 @@ internal sealed unsafe partial class Ring
     /// </summary>
     public int SubmitAndWait(uint waitCount, long timeoutNanoseconds = -1)
     {
-        uint pending = Flush();
+        uint pending = PublishTail();
         if (timeoutNanoseconds < 0)
         {
             return Enter(pending, waitCount, IORING_ENTER_GETEVENTS, null, 0);
@@ -137,8 +137,7 @@ internal sealed unsafe partial class Ring
     // Kernels before 5.11 lack EXT_ARG: a TIMEOUT SQE whose completion the drain discards bounds the wait instead.
     // The timespec must stay valid until the kernel has read it, which happens during this enter call.
     // The result counts the caller's SQEs only, as the EXT_ARG path does: the SQEs consumed by the enter that made
-    // room, plus those of the waiting enter minus our own TIMEOUT. (It used to return the waiting enter's raw count:
-    // 1 instead of 0 on a plain timeout, and it lost the count of the first enter when the SQ was full.)
+    // room, plus those of the waiting enter minus our own TIMEOUT.
     private int SubmitAndWaitWithTimeoutSqe(uint waitCount, KernelTimespec* ts)
     {
         int submitted = 0;
@@ -160,7 +159,7 @@ internal sealed unsafe partial class Ring
         }
 
         RingPrep.Timeout(sqe, ts, count: waitCount, flags: 0, InternalUserData);
-        uint pending = Flush();
+        uint pending = PublishTail();
         int entered = Enter(pending, waitCount, IORING_ENTER_GETEVENTS, null, 0);
         if (entered < 0)
         {

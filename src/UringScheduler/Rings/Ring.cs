@@ -62,7 +62,11 @@ internal sealed unsafe partial class Ring : IDisposable
     /// ladder while the kernel rejects flags with EINVAL. The CQ gets <paramref name="cqEntries"/> entries (0: twice the SQ).
     /// </summary>
     /// <exception cref="UringUnavailableException">The kernel refused every rung; the message names the likely cause.</exception>
-    public static Ring Create(uint entries, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, uint cqEntries = 0)
+    public static Ring Create(uint entries, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, uint cqEntries = 0) =>
+        Create(entries, highestRung, cqEntries, OptionalFlagsFor);
+
+    /// <summary>As <see cref="Create(uint, RingSetupRung, uint)"/>, with the optional flags of each rung given (a test seam that drives the retry without them).</summary>
+    internal static Ring Create(uint entries, RingSetupRung highestRung, uint cqEntries, Func<RingSetupRung, uint> optionalFlagsFor)
     {
         if (entries == 0 || entries > 32768 || (entries & (entries - 1)) != 0)
         {
@@ -84,10 +88,10 @@ internal sealed unsafe partial class Ring : IDisposable
         for (RingSetupRung rung = highestRung; rung <= RingSetupRung.Plain + 1; rung++)
         {
             Params p = default;
-            p.Flags = FlagsFor(rung) | OptionalFlagsFor(rung);
+            p.Flags = FlagsFor(rung) | optionalFlagsFor(rung);
             p.CqEntries = cqEntries;
             int fd = Interop.IoUring.Setup(entries, &p);
-            if (fd == -Errno.EINVAL && OptionalFlagsFor(rung) != 0)
+            if (fd == -Errno.EINVAL && optionalFlagsFor(rung) != 0)
             {
                 // A kernel that has the rung but not the extras (DEFER_TASKRUN is 6.1, NO_SQARRAY 6.6): same rung without them.
                 p = default;
@@ -114,14 +118,10 @@ internal sealed unsafe partial class Ring : IDisposable
 
     /// <summary>
     /// Flags asked for on a rung when the kernel has them, dropped (staying on the rung) when it answers EINVAL.
-    /// <c>NO_SQARRAY</c> removes the kernel's read of the SQ index array for every SQE: measured with <c>nop_32</c> on
-    /// one worker, 3 % more NOPs per second (6.55 vs 6.19 M, medians of 6 alternating runs).
+    /// <c>NO_SQARRAY</c> removes the kernel's read of the SQ index array for every SQE.
     /// </summary>
     internal static uint OptionalFlagsFor(RingSetupRung rung) =>
-        s_optionalFlagsOverride ?? (rung == RingSetupRung.DeferTaskRun ? IORING_SETUP_NO_SQARRAY : 0);
-
-    /// <summary>Tests only: replaces the optional flags, to drive the retry without them.</summary>
-    internal static uint? s_optionalFlagsOverride;
+        rung == RingSetupRung.DeferTaskRun ? IORING_SETUP_NO_SQARRAY : 0;
 
     // The last "rung" past Plain is the bare ring with no flags at all, for kernels that predate CQSIZE and CLAMP.
     internal static uint FlagsFor(RingSetupRung rung) => rung switch

@@ -109,23 +109,4 @@ internal static unsafe class RingPrep
         sqe->OpFlags = (uint)flags;
         sqe->UserData = userData;
     }
-
-    public static void Close(Sqe* sqe, int fd, ulong userData)
-    {
-        sqe->Opcode = (byte)IoUringOp.Close;
-        sqe->Fd = fd;
-        sqe->UserData = userData;
-    }
-
-    /// <summary>STATX into <paramref name="statxBuffer"/> (a <c>struct statx</c>, 256 bytes).</summary>
-    public static void Statx(Sqe* sqe, int dirFd, byte* path, int flags, uint mask, void* statxBuffer, ulong userData)
-    {
-        sqe->Opcode = (byte)IoUringOp.Statx;
-        sqe->Fd = dirFd;
-        sqe->Addr = (ulong)path;
-        sqe->Len = mask;
-        sqe->Off = (ulong)statxBuffer;
-        sqe->OpFlags = (uint)flags;
-        sqe->UserData = userData;
-    }
 }

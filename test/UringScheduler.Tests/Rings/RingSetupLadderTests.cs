@@ -74,19 +74,11 @@ public unsafe class RingSetupLadderTests
     public void OptionalFlagRefused_StaysOnTheRung_WithoutIt()
     {
         // Bit 31 is no setup flag: the kernel answers EINVAL, as a pre-6.6 kernel does for NO_SQARRAY.
-        Ring.s_optionalFlagsOverride = 1u << 31;
-        try
-        {
-            using var ring = Ring.Create(8);
-            Assert.That(ring.Features.Rung, Is.EqualTo(RingSetupRung.DeferTaskRun));
-            Assert.That(ring.Features.SetupFlags, Is.EqualTo(Ring.FlagsFor(RingSetupRung.DeferTaskRun)));
-            RingPrep.Nop(RingTestHelpers.GetSqe(ring), 7);
-            Assert.That(RingTestHelpers.WaitForCompletions(ring, 1).Single().UserData, Is.EqualTo(7UL));
-        }
-        finally
-        {
-            Ring.s_optionalFlagsOverride = null;
-        }
+        using var ring = Ring.Create(8, RingSetupRung.DeferTaskRun, 0, static _ => 1u << 31);
+        Assert.That(ring.Features.Rung, Is.EqualTo(RingSetupRung.DeferTaskRun));
+        Assert.That(ring.Features.SetupFlags, Is.EqualTo(Ring.FlagsFor(RingSetupRung.DeferTaskRun)));
+        RingPrep.Nop(RingTestHelpers.GetSqe(ring), 7);
+        Assert.That(RingTestHelpers.WaitForCompletions(ring, 1).Single().UserData, Is.EqualTo(7UL));
     }
 
     private static bool KernelAtLeast(int major, int minor)

@@ -4,13 +4,9 @@ namespace UringScheduler.Tests.Runtime;
 /// What a machine without io_uring gets, simulated by making the runtime believe its probe failed (the real causes,
 /// seccomp or kernel.io_uring_disabled, cannot be set for one process on a shared machine).
 /// </summary>
-[NonParallelizable]
 public class BackendSelectionTests
 {
     private static readonly UringUnavailableException s_cause = UringScheduler.Rings.RingSetupErrors.ForSetupFailure(1 /* EPERM */, 0, "6.18-test");
-
-    [TearDown]
-    public void TearDown() => UringRuntime.s_simulatedProbeFailure = null;
 
     [Test]
     public void ProbeOnThisMachine_SaysSupported()
@@ -22,9 +18,8 @@ public class BackendSelectionTests
     [Test]
     public async Task Auto_WithoutIoUring_LogsOneWarningWithTheCause_AndRunsTheFallback()
     {
-        UringRuntime.s_simulatedProbeFailure = s_cause;
         var logs = new CollectingLoggerProvider();
-        await using var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 2, Backend = UringBackend.Auto }, logs.CreateFactory());
+        await using var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 2, Backend = UringBackend.Auto, SimulatedProbeFailure = s_cause }, logs.CreateFactory());
 
         Assert.That(runtime.ActiveBackend, Is.EqualTo(UringBackend.Fallback));
         var warnings = logs.Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning).ToList();
@@ -45,8 +40,7 @@ public class BackendSelectionTests
     [Test]
     public void IoUring_WithoutIoUring_ThrowsUringUnavailable_NamingTheCause()
     {
-        UringRuntime.s_simulatedProbeFailure = s_cause;
-        var e = Assert.Throws<UringUnavailableException>(() => new UringRuntime(new UringRuntimeOptions { WorkerCount = 1, Backend = UringBackend.IoUring }));
+        var e = Assert.Throws<UringUnavailableException>(() => new UringRuntime(new UringRuntimeOptions { WorkerCount = 1, Backend = UringBackend.IoUring, SimulatedProbeFailure = s_cause }));
         Assert.That(e!.Message, Does.Contain("EPERM").And.Contain("Docker"));
     }
 }

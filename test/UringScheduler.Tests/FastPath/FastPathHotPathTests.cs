@@ -1,0 +1,115 @@
+namespace UringScheduler.Tests.FastPath;
+
+/// <summary>
+/// The fast path keeps the hot path's promises: reads through a <see cref="UringFile"/> on its registered slot, into a
+/// registered pool buffer (<c>READ_FIXED</c>) or pre-pinned memory, touch no ThreadPool and allocate nothing in steady
+/// state. (Registered slots and buffers exist only on the io_uring backend.)
+/// </summary>
+public class FastPathHotPathTests
+{
+    private const int Reads = 100_000;
+    private const int BlockSize = 4096;
+
+    private UringRuntime _runtime = null!;
+    private string _path = null!;
+    private UringFile _file = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _runtime = FastPathTestSupport.CreateRuntime(UringBackend.IoUring);
+        _path = FastPathTestSupport.TempFile(64 * BlockSize, out _);
+        _file = await _runtime.Workers[0].RunAsync(() => Task.FromResult(UringFile.Open(_path)));
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        await _file.DisposeAsync();
+        await _runtime.DisposeAsync();
+        File.Delete(_path);
+    }
+
+    private sealed record Measured(long ThreadPoolItems, long Allocated, long FixedFileOps, long FixedBufferOps);
+
+    // Warms up, then reads Reads blocks with one read in flight and measures what moved on the worker meanwhile.
+    private Task<Measured> MeasureAsync(Func<Memory<byte>> buffer)
+    {
+        UringWorker worker = _runtime.Workers[0];
+        return worker.RunAsync(async () =>
+        {
+            Memory<byte> memory = buffer();
+            for (int i = 0; i < 1000; i++)
+            {
+                Assert.That(await _file.ReadAsync(memory, (i % 64) * (long)BlockSize), Is.EqualTo(BlockSize));
+            }
+
+            long fixedFiles = worker.FixedFileOperations, fixedBuffers = worker.FixedBufferOperations;
+            long items = ThreadPool.CompletedWorkItemCount;
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Reads; i++)
+            {
+                await _file.ReadAsync(memory, (i % 64) * (long)BlockSize);
+            }
+
+            return new Measured(
+                ThreadPool.CompletedWorkItemCount - items,
+                GC.GetAllocatedBytesForCurrentThread() - allocated,
+                worker.FixedFileOperations - fixedFiles,
+                worker.FixedBufferOperations - fixedBuffers);
+        });
+    }
+
+    [Test]
+    public async Task RegisteredSlot_IntoPinnedMemory_NoThreadPool_NoAllocation()
+    {
+        byte[] pinned = GC.AllocateArray<byte>(BlockSize, pinned: true);
+        Measured m = await MeasureAsync(() => System.Runtime.InteropServices.MemoryMarshal.CreateFromPinnedArray(pinned, 0, BlockSize));
+        TestContext.Out.WriteLine(m);
+        Assert.That(m.FixedFileOps, Is.EqualTo(Reads), "every read should name the registered slot");
+        Assert.That(m.ThreadPoolItems, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
+        Assert.That(m.Allocated / (double)Reads, Is.LessThan(0.01));
+    }
+
+    [Test]
+    public async Task RegisteredSlot_IntoRegisteredBuffer_ReadFixed_NoThreadPool_NoAllocation()
+    {
+        using UringBuffer buffer = _runtime.Buffers!.Rent();
+        Measured m = await MeasureAsync(() => buffer.Memory[..BlockSize]);
+        TestContext.Out.WriteLine(m);
+        Assert.That(m.FixedFileOps, Is.EqualTo(Reads), "every read should name the registered slot");
+        Assert.That(m.FixedBufferOps, Is.EqualTo(Reads), "every read should go out as READ_FIXED");
+        Assert.That(m.ThreadPoolItems, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
+        Assert.That(m.Allocated / (double)Reads, Is.LessThan(0.01));
+    }
+
+    [Test]
+    public async Task RandomAccess_IntoRegisteredBuffer_ReadFixed_NoThreadPool_NoAllocation()
+    {
+        using UringBuffer buffer = _runtime.Buffers!.Rent();
+        UringWorker worker = _runtime.Workers[0];
+        (long items, long allocated, long fixedOps) = await worker.RunAsync(async () =>
+        {
+            Memory<byte> memory = buffer.Memory[..BlockSize];
+            for (int i = 0; i < 1000; i++)
+            {
+                await UringRandomAccess.ReadAsync(_file.Handle, memory, (i % 64) * (long)BlockSize);
+            }
+
+            long fixedBefore = worker.FixedBufferOperations;
+            long itemsBefore = ThreadPool.CompletedWorkItemCount;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Reads; i++)
+            {
+                await UringRandomAccess.ReadAsync(_file.Handle, memory, (i % 64) * (long)BlockSize);
+            }
+
+            return (ThreadPool.CompletedWorkItemCount - itemsBefore, GC.GetAllocatedBytesForCurrentThread() - before, worker.FixedBufferOperations - fixedBefore);
+        });
+
+        TestContext.Out.WriteLine($"items {items}, bytes {allocated}, READ_FIXED {fixedOps}");
+        Assert.That(fixedOps, Is.EqualTo(Reads));
+        Assert.That(items, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
+        Assert.That(allocated / (double)Reads, Is.LessThan(0.01));
+    }
+}
