@@ -56,42 +56,26 @@ internal static partial class Interop
         internal const long IORING_OFF_SQES = 0x10000000;
 
         // sq_ring->flags
-        internal const uint IORING_SQ_NEED_WAKEUP = 1u << 0;
         internal const uint IORING_SQ_CQ_OVERFLOW = 1u << 1;
         internal const uint IORING_SQ_TASKRUN = 1u << 2;
 
         // io_uring_enter flags
         internal const uint IORING_ENTER_GETEVENTS = 1u << 0;
-        internal const uint IORING_ENTER_SQ_WAKEUP = 1u << 1;
-        internal const uint IORING_ENTER_SQ_WAIT = 1u << 2;
         internal const uint IORING_ENTER_EXT_ARG = 1u << 3;
         internal const uint IORING_ENTER_REGISTERED_RING = 1u << 4;
 
         // sqe->flags
         internal const byte IOSQE_FIXED_FILE = 1 << 0;
-        internal const byte IOSQE_IO_DRAIN = 1 << 1;
         internal const byte IOSQE_IO_LINK = 1 << 2;
-        internal const byte IOSQE_IO_HARDLINK = 1 << 3;
-        internal const byte IOSQE_ASYNC = 1 << 4;
         internal const byte IOSQE_BUFFER_SELECT = 1 << 5;
         internal const byte IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
 
         // sqe->fsync_flags
         internal const uint IORING_FSYNC_DATASYNC = 1u << 0;
 
-        // sqe->timeout_flags
-        internal const uint IORING_TIMEOUT_ABS = 1u << 0;
-        internal const uint IORING_TIMEOUT_UPDATE = 1u << 1;
-        internal const uint IORING_TIMEOUT_BOOTTIME = 1u << 2;
-        internal const uint IORING_TIMEOUT_REALTIME = 1u << 3;
-        internal const uint IORING_LINK_TIMEOUT_UPDATE = 1u << 4;
-        internal const uint IORING_TIMEOUT_ETIME_SUCCESS = 1u << 5;
-
         // sqe->cancel_flags
         internal const uint IORING_ASYNC_CANCEL_ALL = 1u << 0;
         internal const uint IORING_ASYNC_CANCEL_FD = 1u << 1;
-        internal const uint IORING_ASYNC_CANCEL_ANY = 1u << 2;
-        internal const uint IORING_ASYNC_CANCEL_FD_FIXED = 1u << 3;
 
         // cqe->flags
         internal const uint IORING_CQE_F_BUFFER = 1u << 0;
@@ -104,21 +88,9 @@ internal static partial class Interop
         internal const uint IORING_UNREGISTER_BUFFERS = 1;
         internal const uint IORING_REGISTER_FILES = 2;
         internal const uint IORING_UNREGISTER_FILES = 3;
-        internal const uint IORING_REGISTER_EVENTFD = 4;
-        internal const uint IORING_UNREGISTER_EVENTFD = 5;
         internal const uint IORING_REGISTER_FILES_UPDATE = 6;
-        internal const uint IORING_REGISTER_EVENTFD_ASYNC = 7;
         internal const uint IORING_REGISTER_PROBE = 8;
-        internal const uint IORING_REGISTER_PERSONALITY = 9;
-        internal const uint IORING_UNREGISTER_PERSONALITY = 10;
-        internal const uint IORING_REGISTER_RESTRICTIONS = 11;
-        internal const uint IORING_REGISTER_ENABLE_RINGS = 12;
         internal const uint IORING_REGISTER_FILES2 = 13;
-        internal const uint IORING_REGISTER_FILES_UPDATE2 = 14;
-        internal const uint IORING_REGISTER_BUFFERS2 = 15;
-        internal const uint IORING_REGISTER_BUFFERS_UPDATE = 16;
-        internal const uint IORING_REGISTER_IOWQ_AFF = 17;
-        internal const uint IORING_UNREGISTER_IOWQ_AFF = 18;
         internal const uint IORING_REGISTER_IOWQ_MAX_WORKERS = 19;
         internal const uint IORING_REGISTER_RING_FDS = 20;
         internal const uint IORING_UNREGISTER_RING_FDS = 21;
