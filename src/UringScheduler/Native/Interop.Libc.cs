@@ -2,8 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace UringScheduler.Native;
 
-// Calls that Mono.Posix does not cover (eventfd, CPU affinity) or that sit on a hot path (the eventfd write that wakes
-// a worker), where a direct import is cheaper than Mono.Posix's marshalling layer.
+// The libc calls on a hot or blocking path (read/write and their positioned and vectored forms, poll, fsync), and
+// those Mono.Posix does not cover (eventfd, statx, CPU affinity, open with O_NOATIME): a direct import is cheaper than
+// Mono.Posix's marshalling layer. Mono.Posix serves the portable translations it exists for (errno text, open flags,
+// fcntl file status flags, uname, mmap of the rings); no call family is reached both ways.
 internal static unsafe partial class Interop
 {
     internal static partial class Libc

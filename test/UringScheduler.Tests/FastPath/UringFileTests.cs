@@ -145,7 +145,7 @@ public class UringFileTests(UringBackend backend)
     public async Task DisposingAFile_WithAReadOnItsSlot_ClosesTheDescriptorAtOnce_AndTheReadStillCompletes()
     {
         // A pipe whose read end the UringFile owns: disposing the file closes it, unless a request holds the handle.
-        var pipe = new UringScheduler.Tests.Rings.TestPipe(); // its descriptors go to the two handles below, which close them
+        var pipe = new TestPipe(); // its descriptors go to the two handles below, which close them
         int fd = pipe.ReadFd;
         var readHandle = new SafeFileHandle(fd, ownsHandle: true);
         using var writeHandle = new SafeFileHandle(pipe.WriteFd, ownsHandle: true);

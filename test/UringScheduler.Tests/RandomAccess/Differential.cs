@@ -295,7 +295,7 @@ public sealed class DifferentialRunner(UringRuntime runtime)
 /// <summary>Files and pipes for one test, removed at the end.</summary>
 public sealed class Scratch : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "uring-ra-" + Guid.NewGuid().ToString("N"));
+    private readonly string _directory = TestFiles.NewPath("uring-ra");
     private readonly List<IDisposable> _owned = [];
     private int _next;
 
@@ -325,22 +325,7 @@ public sealed class Scratch : IDisposable
     /// <summary>An anonymous pipe: (read end, write end), both owned by the scratch.</summary>
     public (SafeFileHandle Read, SafeFileHandle Write) Pipe(bool nonBlocking = false)
     {
-        int[] fds = new int[2];
-        if (Mono.Unix.Native.Syscall.pipe(fds) != 0)
-        {
-            throw new IOException($"pipe failed: {Mono.Unix.Native.Stdlib.GetLastError()}");
-        }
-
-        if (nonBlocking)
-        {
-            foreach (int fd in fds)
-            {
-                Mono.Unix.Native.Syscall.fcntl(fd, Mono.Unix.Native.FcntlCommand.F_SETFL, (int)Mono.Unix.Native.OpenFlags.O_NONBLOCK);
-            }
-        }
-
-        var read = new SafeFileHandle(fds[0], ownsHandle: true);
-        var write = new SafeFileHandle(fds[1], ownsHandle: true);
+        (SafeFileHandle read, SafeFileHandle write) = TestPipe.Handles(nonBlocking);
         _owned.Add(read);
         _owned.Add(write);
         return (read, write);

@@ -68,11 +68,7 @@ internal static unsafe class RingTestHelpers
     }
 
     /// <summary>A read-write temporary file, deleted when the handle closes.</summary>
-    public static SafeFileHandle CreateTempFile()
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"uring-ring-test-{Guid.NewGuid():N}");
-        return File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, FileOptions.DeleteOnClose);
-    }
+    public static SafeFileHandle CreateTempFile() => TestFiles.CreateDeleteOnClose();
 
     public static int Fd(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 
@@ -105,37 +101,5 @@ internal static unsafe class RingTestHelpers
         }
 
         return data.AsSpan(0, total).ToArray();
-    }
-}
-
-/// <summary>A pipe (blocking, close-on-exec): reads on its empty read end stay pending in the ring until data or cancellation.</summary>
-internal sealed unsafe class TestPipe : IDisposable
-{
-    public TestPipe()
-    {
-        int* fds = stackalloc int[2];
-        int rc = Interop.Libc.Pipe2(fds, Interop.Libc.O_CLOEXEC);
-        Assert.That(rc, Is.Zero, () => $"pipe2 failed: {Errno.Describe(Marshal.GetLastPInvokeError())}");
-        ReadFd = fds[0];
-        WriteFd = fds[1];
-    }
-
-    public int ReadFd { get; private set; }
-
-    public int WriteFd { get; private set; }
-
-    public void Dispose()
-    {
-        if (ReadFd >= 0)
-        {
-            Interop.Libc.Close(ReadFd);
-            ReadFd = -1;
-        }
-
-        if (WriteFd >= 0)
-        {
-            Interop.Libc.Close(WriteFd);
-            WriteFd = -1;
-        }
     }
 }
