@@ -33,7 +33,7 @@ public class HotPathTests(UringBackend backend)
         });
 
         // Anything per operation would show as 100 000; the test host itself may queue a stray item meanwhile.
-        TestContext.Out.WriteLine($"ThreadPool work items over 100 000 NOPs: {delta}");
+        TestContext.Out.WriteLine($"{backend}: ThreadPool work items over 100 000 NOPs: {delta}");
         Assert.That(delta, Is.LessThan(10));
     }
 
