@@ -33,7 +33,9 @@ public class FastPathHotPathTests
     private sealed record Measured(long ThreadPoolItems, long Allocated, long FixedFileOps, long FixedBufferOps);
 
     // Warms up, then reads Reads blocks with one read in flight and measures what moved on the worker meanwhile.
-    private Task<Measured> MeasureAsync(Func<Memory<byte>> buffer)
+    private Task<Measured> MeasureAsync(Func<Memory<byte>> buffer) => MeasureAsync(buffer, (memory, offset) => _file.ReadAsync(memory, offset));
+
+    private Task<Measured> MeasureAsync(Func<Memory<byte>> buffer, Func<Memory<byte>, long, ValueTask<int>> read)
     {
         UringWorker worker = _runtime.Workers[0];
         return worker.RunAsync(async () =>
@@ -41,7 +43,7 @@ public class FastPathHotPathTests
             Memory<byte> memory = buffer();
             for (int i = 0; i < 1000; i++)
             {
-                Assert.That(await _file.ReadAsync(memory, (i % 64) * (long)BlockSize), Is.EqualTo(BlockSize));
+                Assert.That(await read(memory, (i % 64) * (long)BlockSize), Is.EqualTo(BlockSize));
             }
 
             long fixedFiles = worker.FixedFileOperations, fixedBuffers = worker.FixedBufferOperations;
@@ -49,7 +51,7 @@ public class FastPathHotPathTests
             long allocated = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < Reads; i++)
             {
-                await _file.ReadAsync(memory, (i % 64) * (long)BlockSize);
+                await read(memory, (i % 64) * (long)BlockSize);
             }
 
             return new Measured(
@@ -87,29 +89,10 @@ public class FastPathHotPathTests
     public async Task RandomAccess_IntoRegisteredBuffer_ReadFixed_NoThreadPool_NoAllocation()
     {
         using UringBuffer buffer = _runtime.Buffers!.Rent();
-        UringWorker worker = _runtime.Workers[0];
-        (long items, long allocated, long fixedOps) = await worker.RunAsync(async () =>
-        {
-            Memory<byte> memory = buffer.Memory[..BlockSize];
-            for (int i = 0; i < 1000; i++)
-            {
-                await UringRandomAccess.ReadAsync(_file.Handle, memory, (i % 64) * (long)BlockSize);
-            }
-
-            long fixedBefore = worker.FixedBufferOperations;
-            long itemsBefore = ThreadPool.CompletedWorkItemCount;
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Reads; i++)
-            {
-                await UringRandomAccess.ReadAsync(_file.Handle, memory, (i % 64) * (long)BlockSize);
-            }
-
-            return (ThreadPool.CompletedWorkItemCount - itemsBefore, GC.GetAllocatedBytesForCurrentThread() - before, worker.FixedBufferOperations - fixedBefore);
-        });
-
-        TestContext.Out.WriteLine($"items {items}, bytes {allocated}, READ_FIXED {fixedOps}");
-        Assert.That(fixedOps, Is.EqualTo(Reads));
-        Assert.That(items, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
-        Assert.That(allocated / (double)Reads, Is.LessThan(0.01));
+        Measured m = await MeasureAsync(() => buffer.Memory[..BlockSize], (memory, offset) => UringRandomAccess.ReadAsync(_file.Handle, memory, offset));
+        TestContext.Out.WriteLine(m);
+        Assert.That(m.FixedBufferOps, Is.EqualTo(Reads), "every read should go out as READ_FIXED");
+        Assert.That(m.ThreadPoolItems, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
+        Assert.That(m.Allocated / (double)Reads, Is.LessThan(0.01));
     }
 }
