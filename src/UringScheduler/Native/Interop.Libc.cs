@@ -74,6 +74,27 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "fdatasync", SetLastError = true)]
         internal static partial int FDataSync(int fd);
 
+        internal const int SOCK_CLOEXEC = 0x80000;
+        internal const int MSG_DONTWAIT = 0x40;
+        internal const int MSG_NOSIGNAL = 0x4000;
+        internal const int SOL_SOCKET = 1;
+        internal const int SO_ERROR = 4;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "accept4", SetLastError = true)]
+        internal static partial int Accept4(int fd, void* address, uint* addressLength, int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "connect", SetLastError = true)]
+        internal static partial int Connect(int fd, void* address, uint addressLength);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "recv", SetLastError = true)]
+        internal static partial nint Recv(int fd, void* buffer, nuint length, int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "send", SetLastError = true)]
+        internal static partial nint Send(int fd, void* buffer, nuint length, int flags);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "getsockopt", SetLastError = true)]
+        internal static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
+
         [StructLayout(LayoutKind.Sequential)]
         internal struct PollFd
         {

@@ -177,9 +177,12 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         EndCancellation();
 
         int result = _kernelResult;
-        Exception? error = null;
+        Exception? error = OverrideOutcome(result);
         long value = 0;
-        if (result >= 0)
+        if (error is not null)
+        {
+        }
+        else if (result >= 0)
         {
             value = MapSuccess(result);
         }
@@ -222,8 +225,14 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
             return CreateCanceledError();
         }
 
-        return IoErrors.FromErrno(errno, Fd, _path);
+        return MapErrno(errno);
     }
+
+    /// <summary>The exception for a failed request of this kind: by default what .NET's file APIs throw for <paramref name="errno"/>.</summary>
+    protected virtual Exception MapErrno(int errno) => IoErrors.FromErrno(errno, Fd, _path);
+
+    /// <summary>An exception that replaces whatever the kernel answered (a request on an object disposed meanwhile), or null.</summary>
+    protected virtual Exception? OverrideOutcome(int result) => null;
 
     protected override void OnConsumed()
     {

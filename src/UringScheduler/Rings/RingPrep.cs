@@ -109,4 +109,45 @@ internal static unsafe class RingPrep
         sqe->OpFlags = (uint)flags;
         sqe->UserData = userData;
     }
+
+    /// <summary>ACCEPT on the listening socket <paramref name="fd"/>; the peer's address is not asked for. Result: the new descriptor.</summary>
+    public static void Accept(Sqe* sqe, int fd, int flags, ulong userData)
+    {
+        sqe->Opcode = (byte)IoUringOp.Accept;
+        sqe->Fd = fd;
+        sqe->OpFlags = (uint)flags;
+        sqe->UserData = userData;
+    }
+
+    /// <summary>CONNECT of socket <paramref name="fd"/> to the <c>sockaddr</c> at <paramref name="address"/>.</summary>
+    public static void Connect(Sqe* sqe, int fd, void* address, uint addressLength, ulong userData)
+    {
+        sqe->Opcode = (byte)IoUringOp.Connect;
+        sqe->Fd = fd;
+        sqe->Addr = (ulong)address;
+        sqe->Off = addressLength;
+        sqe->UserData = userData;
+    }
+
+    /// <summary>SEND of <paramref name="length"/> bytes with <paramref name="msgFlags"/> (<c>MSG_*</c>).</summary>
+    public static void Send(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData)
+    {
+        sqe->Opcode = (byte)IoUringOp.Send;
+        sqe->Fd = fd;
+        sqe->Addr = (ulong)buffer;
+        sqe->Len = length;
+        sqe->OpFlags = (uint)msgFlags;
+        sqe->UserData = userData;
+    }
+
+    /// <summary>RECV of at most <paramref name="length"/> bytes with <paramref name="msgFlags"/> (<c>MSG_*</c>).</summary>
+    public static void Recv(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData)
+    {
+        sqe->Opcode = (byte)IoUringOp.Recv;
+        sqe->Fd = fd;
+        sqe->Addr = (ulong)buffer;
+        sqe->Len = length;
+        sqe->OpFlags = (uint)msgFlags;
+        sqe->UserData = userData;
+    }
 }

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using UringScheduler.Native;
+using UringScheduler.Rings;
+using static UringScheduler.Native.Interop.IoUring;
+
+namespace UringScheduler.Operations;
+
+/// <summary>Accepts one connection on a listening socket (<c>ACCEPT</c>). Result: the connection's descriptor (close-on-exec).</summary>
+internal sealed unsafe class AcceptOperation : IoOperation
+{
+    private SocketRequestState _socket;
+
+    internal void Set(ISocketState listener) => _socket.Set(listener);
+
+    protected override void PrepareSqe(Sqe* sqe) => RingPrep.Accept(sqe, Fd, Interop.Libc.SOCK_CLOEXEC, UserData);
+
+    protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
+
+    protected override Exception? OverrideOutcome(int result)
+    {
+        Exception? disposed = _socket.DisposedError();
+        if (disposed is not null && result >= 0)
+        {
+            // Accepted after the listener was disposed: nobody will take the connection, so it is closed here.
+            Interop.Libc.Close(result);
+        }
+
+        return disposed;
+    }
+
+    // The fallback's listeners are non-blocking: readiness can be taken by another accept before this one runs, and a
+    // blocking accept(2) could then not be cancelled. Accepted connections are non-blocking too, for the same reason.
+    internal override int ExecuteBlocking(IBlockingWait wait)
+    {
+        while (true)
+        {
+            int ready = wait.WaitReady(Fd, Interop.Libc.POLLIN);
+            if (ready < 0)
+            {
+                return ready;
+            }
+
+            int fd = Interop.Libc.Accept4(Fd, null, null, Interop.Libc.SOCK_CLOEXEC | Interop.Libc.O_NONBLOCK);
+            int result = fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+            if (result != -Errno.EAGAIN)
+            {
+                return result;
+            }
+        }
+    }
+
+    protected override void ResetRequest() => _socket.Clear();
+}
+
+/// <summary>The arguments of an <see cref="AcceptOperation"/>.</summary>
+internal readonly struct AcceptRequest(ISocketState listener) : IOperationRequest<AcceptOperation>
+{
+    public void ApplyTo(AcceptOperation operation) => operation.Set(listener);
+}

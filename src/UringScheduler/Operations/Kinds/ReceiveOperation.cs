@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+using UringScheduler.Native;
+using UringScheduler.Rings;
+using static UringScheduler.Native.Interop.IoUring;
+
+namespace UringScheduler.Operations;
+
+/// <summary>A receive into one buffer (<c>RECV</c>). Result: the bytes received, 0 when the peer has closed.</summary>
+internal sealed unsafe class ReceiveOperation : SingleBufferOperation
+{
+    private SocketRequestState _socket;
+
+    internal override bool UsesFixedBuffer => false;
+
+    internal void Set(ISocketState socket, Memory<byte> buffer)
+    {
+        _socket.Set(socket);
+        SetBuffer(buffer, 0);
+    }
+
+    protected override void PrepareSqe(Sqe* sqe) => RingPrep.Recv(sqe, Fd, (void*)Address, Length, 0, UserData);
+
+    protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
+
+    protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
+
+    internal override int ExecuteBlocking(IBlockingWait wait)
+    {
+        while (true)
+        {
+            int ready = wait.WaitReady(Fd, Interop.Libc.POLLIN);
+            if (ready < 0)
+            {
+                return ready;
+            }
+
+            nint rc = Interop.Libc.Recv(Fd, (void*)Address, Length, Interop.Libc.MSG_DONTWAIT);
+            int result = rc >= 0 ? (int)rc : -Marshal.GetLastPInvokeError();
+            if (result != -Errno.EAGAIN)
+            {
+                return result;
+            }
+        }
+    }
+
+    protected override void ResetRequest()
+    {
+        base.ResetRequest();
+        _socket.Clear();
+    }
+}
+
+/// <summary>The arguments of a <see cref="ReceiveOperation"/>.</summary>
+internal readonly struct ReceiveRequest(ISocketState socket, Memory<byte> buffer) : IOperationRequest<ReceiveOperation>
+{
+    public void ApplyTo(ReceiveOperation operation) => operation.Set(socket, buffer);
+}

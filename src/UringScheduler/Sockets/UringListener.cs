@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using UringScheduler.Operations;
+
+namespace UringScheduler;
+
+/// <summary>
+/// A listening TCP (IPv4, IPv6) or Unix domain socket whose connections are accepted on the runtime's rings: a
+/// connection accepted by a worker is served by that worker's ring from then on, so a per-core service receives,
+/// processes and answers on one thread with no hop through .NET's socket engine or the ThreadPool.
+/// </summary>
+/// <remarks>
+/// One listening socket is shared by every worker: each worker that calls <see cref="AcceptAsync"/> keeps an
+/// <c>ACCEPT</c> pending on its own ring, and the kernel hands each new connection to one of the waiting accepts. A
+/// connection therefore never waits behind a worker that does not accept. Disposing the listener ends pending accepts
+/// with <see cref="ObjectDisposedException"/>; connections already accepted are not affected.
+/// </remarks>
+public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
+{
+    private readonly UringRuntime _runtime;
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _disposing = new();
+    private int _disposed;
+
+    private UringListener(UringRuntime runtime, Socket socket)
+    {
+        _runtime = runtime;
+        _socket = socket;
+        LocalEndPoint = socket.LocalEndPoint!;
+    }
+
+    /// <summary>The address the listener is bound to, with the real port when it was bound to port 0.</summary>
+    public EndPoint LocalEndPoint { get; }
+
+    bool ISocketState.IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    string ISocketState.ObjectName => typeof(UringListener).FullName!;
+
+    /// <summary>Binds a socket to <paramref name="endPoint"/> and listens, for the workers of <paramref name="runtime"/> to accept on.</summary>
+    /// <param name="runtime">The runtime whose workers accept and serve the connections.</param>
+    /// <param name="endPoint">An <see cref="IPEndPoint"/> (port 0 picks a free port) or a <see cref="UnixDomainSocketEndPoint"/>.</param>
+    /// <param name="backlog">The kernel's queue of connections not yet accepted.</param>
+    /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
+    public static UringListener Bind(UringRuntime runtime, EndPoint endPoint, int backlog = 512)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentOutOfRangeException.ThrowIfNegative(backlog);
+        Socket socket = SocketFactory.Create(endPoint, runtime.ActiveBackend);
+        try
+        {
+            if (endPoint is IPEndPoint)
+            {
+                // As .NET servers do: a restarted server can bind while connections of its previous run are in TIME_WAIT.
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            }
+
+            socket.Bind(endPoint);
+            socket.Listen(backlog);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        return new UringListener(runtime, socket);
+    }
+
+    /// <summary>
+    /// Accepts the next connection. On a worker of the listener's runtime, the connection is accepted by this worker's
+    /// ring and served by it from then on; elsewhere a worker is chosen round robin and the caller resumes in its own
+    /// context.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The listener was disposed.</exception>
+    /// <exception cref="OperationCanceledException">The token fired first (the accept is cancelled in the kernel).</exception>
+    public ValueTask<UringSocket> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<UringSocket>(cancellationToken);
+        }
+
+        UringWorker worker = UringWorker.Current is UringWorker current && ReferenceEquals(current.Runtime, _runtime) ? current : _runtime.NextWorker();
+        return AcceptOnAsync(worker, cancellationToken);
+    }
+
+    // A pending accept is ended by cancelling it in the kernel when the listener is disposed: shutting a listening
+    // socket down does not wake accepts on every kind of socket (Unix domain sockets ignore it).
+    private async ValueTask<UringSocket> AcceptOnAsync(UringWorker worker, CancellationToken cancellationToken)
+    {
+        using CancellationTokenSource? linked = cancellationToken.CanBeCanceled
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token)
+            : null;
+        CancellationToken token = linked?.Token ?? _disposing.Token;
+        int fd;
+        try
+        {
+            fd = await OperationIssuer.Issue<AcceptOperation, AcceptRequest>(worker, new OperationTarget(_socket.SafeHandle), new AcceptRequest(this), token)
+                .AsValueTaskOfInt();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        return UringSocket.Adopt(fd, worker);
+    }
+
+    /// <summary>Stops listening: pending accepts end with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _disposing.Cancel();
+            SocketFactory.ShutdownAndDispose(_socket);
+            if (LocalEndPoint is UnixDomainSocketEndPoint unix && unix.ToString() is string path && path.Length > 0 && path[0] != '\0' && path[0] != '@')
+            {
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(typeof(UringListener).FullName);
+        }
+    }
+}

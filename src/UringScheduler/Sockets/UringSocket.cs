@@ -1,0 +1,209 @@
+using System.Net;
+using System.Net.Sockets;
+using UringScheduler.Operations;
+
+namespace UringScheduler;
+
+/// <summary>
+/// A connected stream socket (TCP or Unix domain) whose receives and sends go through the io_uring ring of the worker
+/// that serves it: the worker that accepted or connected it. Awaited on that worker, every receive and send resumes
+/// inline on it, with no ThreadPool work item and no allocation. Called from elsewhere, the request still goes to the
+/// serving worker's ring and the caller resumes in its own context.
+/// </summary>
+/// <remarks>
+/// Semantics follow <see cref="Socket"/>'s async methods: <see cref="SocketException"/> with the
+/// <see cref="SocketError"/> .NET gives on Linux, <see cref="ObjectDisposedException"/> after dispose,
+/// <see cref="OperationCanceledException"/> when the token fires (the request is cancelled in the kernel, and the buffer
+/// stays owned by the request until the kernel has released it). Disposing the socket ends the requests in flight with
+/// <see cref="ObjectDisposedException"/>; the descriptor closes once the last of them has completed.
+/// </remarks>
+public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
+{
+    private readonly Socket _socket;
+    private readonly UringWorker _worker;
+    private int _disposed;
+
+    private UringSocket(Socket socket, UringWorker worker)
+    {
+        _socket = socket;
+        _worker = worker;
+    }
+
+    /// <summary>The worker whose ring serves this socket.</summary>
+    public UringWorker Worker => _worker;
+
+    /// <summary>The local address, or null when the socket is not bound.</summary>
+    public EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+
+    /// <summary>The peer's address, or null when the socket is not connected.</summary>
+    public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
+    /// <summary>Whether small sends go out at once (<c>TCP_NODELAY</c>), for TCP sockets.</summary>
+    public bool NoDelay
+    {
+        get => _socket.NoDelay;
+        set => _socket.NoDelay = value;
+    }
+
+    bool ISocketState.IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    string ISocketState.ObjectName => typeof(UringSocket).FullName!;
+
+    /// <summary>Connects to <paramref name="remoteEndPoint"/> through a worker's ring, which then serves the socket.</summary>
+    /// <param name="remoteEndPoint">An <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> (each address is tried in turn) or a <see cref="UnixDomainSocketEndPoint"/>.</param>
+    /// <param name="cancellationToken">Cancels the connect in the kernel.</param>
+    /// <exception cref="SocketException">The connection was refused, timed out or failed otherwise.</exception>
+    /// <exception cref="InvalidOperationException">Called outside a worker while no runtime is alive.</exception>
+    public static async ValueTask<UringSocket> ConnectAsync(EndPoint remoteEndPoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        cancellationToken.ThrowIfCancellationRequested();
+        UringWorker worker = OperationIssuer.ResolveWorker();
+        if (remoteEndPoint is not DnsEndPoint dns)
+        {
+            return await ConnectOnAsync(worker, remoteEndPoint, cancellationToken);
+        }
+
+        IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, dns.AddressFamily, cancellationToken);
+        SocketException? last = null;
+        foreach (IPAddress address in addresses)
+        {
+            try
+            {
+                return await ConnectOnAsync(worker, new IPEndPoint(address, dns.Port), cancellationToken);
+            }
+            catch (SocketException e)
+            {
+                last = e;
+            }
+        }
+
+        throw last ?? new SocketException((int)SocketError.HostNotFound);
+    }
+
+    private static async ValueTask<UringSocket> ConnectOnAsync(UringWorker worker, EndPoint remoteEndPoint, CancellationToken cancellationToken)
+    {
+        Socket socket = SocketFactory.Create(remoteEndPoint, worker.Runtime.ActiveBackend);
+        var connection = new UringSocket(socket, worker);
+        try
+        {
+            SocketAddress address = remoteEndPoint.Serialize();
+            await OperationIssuer.Issue<ConnectOperation, ConnectRequest>(worker, new OperationTarget(socket.SafeHandle), new ConnectRequest(connection, address.Buffer[..address.Size]), cancellationToken)
+                .AsValueTask();
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return connection;
+    }
+
+    /// <summary>
+    /// Adopts a connected <see cref="Socket"/>: from now on its receives and sends go through a worker's ring (this
+    /// worker's on a worker thread, else one of the ambient runtime). The socket must not be used directly afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentException">The socket is not a connected stream socket.</exception>
+    public static UringSocket FromSocket(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.SocketType != SocketType.Stream || !socket.Connected)
+        {
+            throw new ArgumentException("Only a connected stream socket can be adopted.", nameof(socket));
+        }
+
+        UringWorker worker = OperationIssuer.ResolveWorker();
+        SocketFactory.Configure(socket, worker.Runtime.ActiveBackend);
+        return new UringSocket(socket, worker);
+    }
+
+    /// <summary>Wraps a descriptor accepted by <paramref name="worker"/>'s ring.</summary>
+    internal static UringSocket Adopt(int fd, UringWorker worker)
+    {
+        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        SocketFactory.Configure(socket, worker.Runtime.ActiveBackend);
+        return new UringSocket(socket, worker);
+    }
+
+    /// <summary>Receives into <paramref name="buffer"/>.</summary>
+    /// <returns>The bytes received: 0 when the peer has closed its side (or at once, for an empty buffer).</returns>
+    /// <exception cref="ObjectDisposedException">The socket was disposed (also when that happens while the receive waits).</exception>
+    /// <exception cref="SocketException">The connection failed, e.g. <see cref="SocketError.ConnectionReset"/>.</exception>
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        return OperationIssuer.Issue<ReceiveOperation, ReceiveRequest>(_worker, new OperationTarget(_socket.SafeHandle), new ReceiveRequest(this, buffer), cancellationToken)
+            .AsValueTaskOfInt();
+    }
+
+    /// <summary>Sends all of <paramref name="buffer"/>, resubmitting the rest after a short send.</summary>
+    /// <returns>The bytes sent: the buffer's length.</returns>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
+    /// <exception cref="SocketException">The connection failed, e.g. <see cref="SocketError.ConnectionReset"/> or <see cref="SocketError.Shutdown"/>.</exception>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return new ValueTask<int>(0);
+        }
+
+        return OperationIssuer.Issue<SendOperation, SendRequest>(_worker, new OperationTarget(_socket.SafeHandle), new SendRequest(this, buffer), cancellationToken)
+            .AsValueTaskOfInt();
+    }
+
+    /// <summary>Shuts down sending, receiving or both (<c>shutdown(2)</c>): a shut down send side tells the peer that no more data comes.</summary>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
+    /// <exception cref="SocketException">The socket is not connected.</exception>
+    public void Shutdown(SocketShutdown how)
+    {
+        ThrowIfDisposed();
+        _socket.Shutdown(how);
+    }
+
+    /// <summary>A <see cref="Stream"/> over this socket, for protocol code written against streams. Disposing it disposes the socket.</summary>
+    public Stream AsStream() => new UringSocketStream(this);
+
+    /// <summary>Closes the socket: requests in flight end with <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            SocketFactory.ShutdownAndDispose(_socket);
+        }
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"UringSocket {LocalEndPoint} -> {RemoteEndPoint} (worker {_worker.Id})";
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(typeof(UringSocket).FullName);
+        }
+    }
+}
