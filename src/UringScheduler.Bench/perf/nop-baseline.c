@@ -4,10 +4,9 @@
  *
  * A minimal program on raw io_uring syscalls (no liburing): one ring per thread, created on that thread with
  * IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (falling back to COOP_TASKRUN, then to plain, if the
- * kernel refuses), each
- * thread pinned to its own CPU. Each iteration fills BATCH IORING_OP_NOP entries, then makes ONE io_uring_enter with
- * to_submit = BATCH, min_complete = BATCH and IORING_ENTER_GETEVENTS, and reaps the BATCH completions. Runs for
- * SECONDS and prints NOPs/s.
+ * kernel refuses), each thread pinned to its own CPU. Each iteration fills BATCH IORING_OP_NOP entries, then makes
+ * ONE io_uring_enter with to_submit = BATCH, min_complete = BATCH and IORING_ENTER_GETEVENTS, and reaps the BATCH
+ * completions. Runs for SECONDS and prints NOPs/s.
  *
  *   nop-baseline [SECONDS] [BATCH] [THREADS]      defaults: 5 32 1
  *
