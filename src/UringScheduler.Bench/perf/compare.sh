@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Compares uring-bench with fio and with a C program doing the same work, as interleaved rounds, and prints medians
 # and ratios. Every round runs uring-bench and the references back to back; odd rounds run uring-bench first, even
-# rounds last, so a slow drift of the (noisy, shared) machine does not favour either side. Each ratio is reported three ways: the
-# ratio of the medians, the median of the per-round ratios, and the median over quiet rounds only.
+# rounds last, so a slow drift of the (noisy, shared) machine does not favour either side. Each ratio is reported
+# three ways: the ratio of the medians, the median of the per-round ratios, and the median over quiet rounds only.
 #
 #   src/UringScheduler.Bench/perf/compare.sh [COMPARISON...] [options]
 #
