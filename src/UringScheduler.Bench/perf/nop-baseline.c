@@ -1,11 +1,12 @@
 /*
- * nop-baseline: the kernel's own per-operation floor for io_uring on this machine (issue 8, target 2).
+ * nop-baseline: the kernel's own per-operation floor for io_uring on this machine, the C baseline that the
+ * scheduler's own cost (uring-bench nop_N) is compared with (compare.sh nop).
  *
  * A minimal program on raw io_uring syscalls (no liburing): one ring per thread, created on that thread with
- * IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (falling back to plain if the kernel refuses), each
- * thread pinned to its own CPU. Each iteration fills BATCH IORING_OP_NOP entries, then makes ONE io_uring_enter with
- * to_submit = BATCH, min_complete = BATCH and IORING_ENTER_GETEVENTS, and reaps the BATCH completions. Runs for
- * SECONDS and prints NOPs/s.
+ * IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN (falling back to COOP_TASKRUN, then to plain, if the
+ * kernel refuses), each thread pinned to its own CPU. Each iteration fills BATCH IORING_OP_NOP entries, then makes
+ * ONE io_uring_enter with to_submit = BATCH, min_complete = BATCH and IORING_ENTER_GETEVENTS, and reaps the BATCH
+ * completions. Runs for SECONDS and prints NOPs/s.
  *
  *   nop-baseline [SECONDS] [BATCH] [THREADS]      defaults: 5 32 1
  *
