@@ -7,9 +7,11 @@ using UringScheduler.Operations;
 namespace UringScheduler.Engines;
 
 /// <summary>
-/// The engine used where io_uring is unavailable (or when forced): operations run as blocking system calls on the
+/// The engine used where io_uring is unavailable (or when forced). File requests run as blocking system calls on the
 /// runtime's <see cref="FallbackIoPool"/> threads, whose results come back through a queue that this worker drains in
-/// its loop. The worker sleeps in <c>poll</c> on an eventfd. Delays and linked timeouts are kept in local timer heaps.
+/// its loop. Socket requests (<see cref="INonBlockingOperation"/>) run on the worker itself: tried at once without
+/// blocking, and otherwise kept in the worker's poll set and tried again when their descriptor is ready. The worker
+/// sleeps in <c>poll</c> on its eventfd and that set. Delays and linked timeouts are kept in local timer heaps.
 /// </summary>
 internal sealed unsafe class FallbackEngine : IoEngine
 {
@@ -20,6 +22,8 @@ internal sealed unsafe class FallbackEngine : IoEngine
     private readonly Dictionary<ulong, FallbackJob> _running = [];
     private readonly PriorityQueue<IoOperation, long> _timers = new();
     private readonly PriorityQueue<(IoOperation Op, ulong UserData), long> _operationTimeouts = new();
+    private readonly List<IoOperation> _waiting = [];
+    private Interop.Libc.PollFd[] _pollFds = new Interop.Libc.PollFd[16];
     private int _eventFd = -1;
     private long _wakeWrites;
 
@@ -59,11 +63,19 @@ internal sealed unsafe class FallbackEngine : IoEngine
             case TimeoutOperation delay:
                 _timers.Enqueue(op, Stopwatch.GetTimestamp() + TicksFromNanoseconds(delay.Nanoseconds));
                 break;
-            default:
-                if (op.LinkTimeoutNs > 0 && !op.CancelSubmitted)
+            case INonBlockingOperation nonBlocking:
+                int result = nonBlocking.TryExecute();
+                if (result != -Errno.EAGAIN)
                 {
-                    _operationTimeouts.Enqueue((op, op.UserData), Stopwatch.GetTimestamp() + TicksFromNanoseconds(op.LinkTimeoutNs));
+                    _local.Enqueue((op, result));
+                    break;
                 }
+
+                AddLinkTimeout(op);
+                _waiting.Add(op);
+                break;
+            default:
+                AddLinkTimeout(op);
 
                 FallbackJob job = _freeJobs.TryPop(out FallbackJob? free) ? free : new FallbackJob(this);
                 job.Start(op);
@@ -73,8 +85,22 @@ internal sealed unsafe class FallbackEngine : IoEngine
         }
     }
 
+    private void AddLinkTimeout(IoOperation op)
+    {
+        if (op.LinkTimeoutNs > 0 && !op.CancelSubmitted)
+        {
+            _operationTimeouts.Enqueue((op, op.UserData), Stopwatch.GetTimestamp() + TicksFromNanoseconds(op.LinkTimeoutNs));
+        }
+    }
+
     public override void Cancel(IoOperation op)
     {
+        if (_waiting.Remove(op))
+        {
+            _local.Enqueue((op, -Errno.ECANCELED));
+            return;
+        }
+
         if (op is TimeoutOperation)
         {
             // Rebuild the heap without it: timers are few, cancellation rare.
@@ -129,11 +155,25 @@ internal sealed unsafe class FallbackEngine : IoEngine
             while (_operationTimeouts.TryPeek(out (IoOperation Op, ulong UserData) entry, out long deadline) && deadline <= now)
             {
                 _operationTimeouts.Dequeue();
-                if (ReferenceEquals(Slab.Find(entry.UserData), entry.Op) && _running.TryGetValue(entry.UserData, out FallbackJob? job) && entry.Op.TryBeginTimeout())
+                if (!ReferenceEquals(Slab.Find(entry.UserData), entry.Op) || !entry.Op.TryBeginTimeout())
+                {
+                    continue;
+                }
+
+                if (_running.TryGetValue(entry.UserData, out FallbackJob? job))
                 {
                     FallbackIoPool.Cancel(job);
                 }
+                else if (_waiting.Remove(entry.Op))
+                {
+                    _local.Enqueue((entry.Op, -Errno.ECANCELED));
+                }
             }
+        }
+
+        if (_waiting.Count > 0)
+        {
+            PollWaiting(timeoutMs: 0);
         }
 
         while (_local.TryDequeue(out (IoOperation Op, int Result) done))
@@ -194,10 +234,55 @@ internal sealed unsafe class FallbackEngine : IoEngine
         }
 
         int timeoutMs = timeoutNanoseconds < 0 ? -1 : (int)Math.Min(int.MaxValue, (timeoutNanoseconds + 999_999) / 1_000_000);
-        Interop.Libc.PollFd fd = new() { Fd = _eventFd, Events = Interop.Libc.POLLIN };
-        Interop.Libc.Poll(&fd, 1, timeoutMs);
+        PollWaiting(timeoutMs);
         ulong value;
         Interop.Libc.Read(_eventFd, &value, sizeof(ulong)); // non-blocking: resets the counter if it was written
+    }
+
+    // Polls the eventfd and the descriptors of the requests waiting for readiness, then tries each ready request again;
+    // those that no longer answer EAGAIN are done.
+    private void PollWaiting(int timeoutMs)
+    {
+        int count = _waiting.Count + 1;
+        if (_pollFds.Length < count)
+        {
+            _pollFds = new Interop.Libc.PollFd[Math.Max(count, _pollFds.Length * 2)];
+        }
+
+        _pollFds[0] = new Interop.Libc.PollFd { Fd = _eventFd, Events = Interop.Libc.POLLIN };
+        for (int i = 0; i < _waiting.Count; i++)
+        {
+            var waiting = (INonBlockingOperation)_waiting[i];
+            _pollFds[i + 1] = new Interop.Libc.PollFd { Fd = waiting.ReadinessFd, Events = waiting.ReadinessEvents };
+        }
+
+        int ready;
+        fixed (Interop.Libc.PollFd* fds = _pollFds)
+        {
+            ready = Interop.Libc.Poll(fds, (nuint)count, timeoutMs);
+        }
+
+        if (ready <= 0 || _waiting.Count == 0)
+        {
+            return;
+        }
+
+        // Walk backwards so that removing an entry keeps the earlier indices, which match _pollFds.
+        for (int i = _waiting.Count - 1; i >= 0; i--)
+        {
+            if (_pollFds[i + 1].REvents == 0)
+            {
+                continue;
+            }
+
+            IoOperation op = _waiting[i];
+            int result = ((INonBlockingOperation)op).TryExecute();
+            if (result != -Errno.EAGAIN)
+            {
+                _waiting.RemoveAt(i);
+                _local.Enqueue((op, result));
+            }
+        }
     }
 
     public override void Wake()

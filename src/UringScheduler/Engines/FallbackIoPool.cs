@@ -35,12 +35,14 @@ internal sealed unsafe class FallbackIoPool : IDisposable
     {
         _queue.Add(job);
 
-        // Grow while every thread is busy: blocked pipe reads must not starve file reads queued behind them.
-        if (Volatile.Read(ref _idle) == 0)
+        // Grow while more jobs wait than threads are idle: a job queued behind one that blocks (a pipe read waiting for
+        // data that only the queued job would bring) must still find a thread. Comparing with the queue, not only with
+        // zero idle threads, covers the idle thread that is about to take an earlier job.
+        if (_queue.Count > Volatile.Read(ref _idle))
         {
             lock (_threads)
             {
-                if (Volatile.Read(ref _idle) == 0 && _threads.Count < _maxThreads && !_disposed)
+                if (_queue.Count > Volatile.Read(ref _idle) && _threads.Count < _maxThreads && !_disposed)
                 {
                     StartThread();
                 }

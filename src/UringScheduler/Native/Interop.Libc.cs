@@ -92,6 +92,12 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "send", SetLastError = true)]
         internal static partial nint Send(int fd, void* buffer, nuint length, int flags);
 
+        [LibraryImport(Libraries.Libc, EntryPoint = "getsockname", SetLastError = true)]
+        internal static partial int GetSockName(int fd, void* address, uint* addressLength);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "getpeername", SetLastError = true)]
+        internal static partial int GetPeerName(int fd, void* address, uint* addressLength);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "getsockopt", SetLastError = true)]
         internal static partial int GetSockOpt(int fd, int level, int name, void* value, uint* length);
 

@@ -43,6 +43,25 @@ internal static unsafe class BlockingIo
         }
     }
 
+    /// <summary>Runs <paramref name="op"/> on a blocking thread: tries it, and waits (cancellably) for readiness while it would block.</summary>
+    public static int RunNonBlocking(IBlockingWait wait, INonBlockingOperation op)
+    {
+        while (true)
+        {
+            int result = op.TryExecute();
+            if (result != -Errno.EAGAIN)
+            {
+                return result;
+            }
+
+            int ready = wait.WaitReady(op.ReadinessFd, op.ReadinessEvents);
+            if (ready < 0)
+            {
+                return ready;
+            }
+        }
+    }
+
     // preadv2/pwritev2 at the current position (-1) with RWF_NOWAIT: EAGAIN instead of blocking. Where the kernel,
     // the file or the C library lacks it, the plain blocking call (readiness was just seen, so it rarely blocks).
     private static nint UnseekableTransfer(int fd, IoVec* iov, int count, bool write)

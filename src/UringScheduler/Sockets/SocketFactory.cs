@@ -47,4 +47,36 @@ internal static class SocketFactory
 
         socket.Dispose();
     }
+
+    /// <summary>
+    /// The socket's local or peer address as the kernel reports it (<c>getsockname</c>/<c>getpeername</c>), made into an
+    /// end point of <paramref name="family"/>'s kind; null when there is none. A <see cref="Socket"/> made from a
+    /// descriptor, or connected through the ring, does not know its addresses itself.
+    /// </summary>
+    public static unsafe EndPoint? ReadEndPoint(Socket socket, EndPoint family, bool peer)
+    {
+        var address = new SocketAddress(family.AddressFamily, SocketAddress.GetMaximumAddressSize(family.AddressFamily));
+        uint length = (uint)address.Buffer.Length;
+        bool added = false;
+        socket.SafeHandle.DangerousAddRef(ref added);
+        try
+        {
+            fixed (byte* buffer = address.Buffer.Span)
+            {
+                int fd = (int)socket.SafeHandle.DangerousGetHandle();
+                int rc = peer ? Native.Interop.Libc.GetPeerName(fd, buffer, &length) : Native.Interop.Libc.GetSockName(fd, buffer, &length);
+                if (rc != 0)
+                {
+                    return null;
+                }
+            }
+        }
+        finally
+        {
+            socket.SafeHandle.DangerousRelease();
+        }
+
+        address.Size = (int)length;
+        return family.Create(address);
+    }
 }

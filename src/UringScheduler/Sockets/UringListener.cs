@@ -105,7 +105,7 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
             throw new OperationCanceledException(cancellationToken);
         }
 
-        return UringSocket.Adopt(fd, worker);
+        return UringSocket.Adopt(fd, worker, LocalEndPoint);
     }
 
     /// <summary>Stops listening: pending accepts end with <see cref="ObjectDisposedException"/>.</summary>

@@ -21,22 +21,26 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
 {
     private readonly Socket _socket;
     private readonly UringWorker _worker;
+    private readonly EndPoint _family;
+    private EndPoint? _localEndPoint;
+    private EndPoint? _remoteEndPoint;
     private int _disposed;
 
-    private UringSocket(Socket socket, UringWorker worker)
+    private UringSocket(Socket socket, UringWorker worker, EndPoint family)
     {
         _socket = socket;
         _worker = worker;
+        _family = family;
     }
 
     /// <summary>The worker whose ring serves this socket.</summary>
     public UringWorker Worker => _worker;
 
     /// <summary>The local address, or null when the socket is not bound.</summary>
-    public EndPoint? LocalEndPoint => _socket.LocalEndPoint;
+    public EndPoint? LocalEndPoint => _localEndPoint ??= Volatile.Read(ref _disposed) == 0 ? SocketFactory.ReadEndPoint(_socket, _family, peer: false) : null;
 
     /// <summary>The peer's address, or null when the socket is not connected.</summary>
-    public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+    public EndPoint? RemoteEndPoint => _remoteEndPoint ??= Volatile.Read(ref _disposed) == 0 ? SocketFactory.ReadEndPoint(_socket, _family, peer: true) : null;
 
     /// <summary>Whether small sends go out at once (<c>TCP_NODELAY</c>), for TCP sockets.</summary>
     public bool NoDelay
@@ -84,7 +88,7 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
     private static async ValueTask<UringSocket> ConnectOnAsync(UringWorker worker, EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
         Socket socket = SocketFactory.Create(remoteEndPoint, worker.Runtime.ActiveBackend);
-        var connection = new UringSocket(socket, worker);
+        var connection = new UringSocket(socket, worker, remoteEndPoint);
         try
         {
             SocketAddress address = remoteEndPoint.Serialize();
@@ -115,15 +119,15 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
 
         UringWorker worker = OperationIssuer.ResolveWorker();
         SocketFactory.Configure(socket, worker.Runtime.ActiveBackend);
-        return new UringSocket(socket, worker);
+        return new UringSocket(socket, worker, socket.RemoteEndPoint ?? socket.LocalEndPoint!);
     }
 
-    /// <summary>Wraps a descriptor accepted by <paramref name="worker"/>'s ring.</summary>
-    internal static UringSocket Adopt(int fd, UringWorker worker)
+    /// <summary>Wraps a descriptor accepted by <paramref name="worker"/>'s ring on a listener bound to <paramref name="listenerEndPoint"/>.</summary>
+    internal static UringSocket Adopt(int fd, UringWorker worker, EndPoint listenerEndPoint)
     {
         var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
         SocketFactory.Configure(socket, worker.Runtime.ActiveBackend);
-        return new UringSocket(socket, worker);
+        return new UringSocket(socket, worker, listenerEndPoint);
     }
 
     /// <summary>Receives into <paramref name="buffer"/>.</summary>

@@ -6,7 +6,7 @@ using static UringScheduler.Native.Interop.IoUring;
 namespace UringScheduler.Operations;
 
 /// <summary>Accepts one connection on a listening socket (<c>ACCEPT</c>). Result: the connection's descriptor (close-on-exec).</summary>
-internal sealed unsafe class AcceptOperation : IoOperation
+internal sealed unsafe class AcceptOperation : IoOperation, INonBlockingOperation
 {
     private SocketRequestState _socket;
 
@@ -28,26 +28,19 @@ internal sealed unsafe class AcceptOperation : IoOperation
         return disposed;
     }
 
-    // The fallback's listeners are non-blocking: readiness can be taken by another accept before this one runs, and a
-    // blocking accept(2) could then not be cancelled. Accepted connections are non-blocking too, for the same reason.
-    internal override int ExecuteBlocking(IBlockingWait wait)
-    {
-        while (true)
-        {
-            int ready = wait.WaitReady(Fd, Interop.Libc.POLLIN);
-            if (ready < 0)
-            {
-                return ready;
-            }
+    int INonBlockingOperation.ReadinessFd => Fd;
 
-            int fd = Interop.Libc.Accept4(Fd, null, null, Interop.Libc.SOCK_CLOEXEC | Interop.Libc.O_NONBLOCK);
-            int result = fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
-            if (result != -Errno.EAGAIN)
-            {
-                return result;
-            }
-        }
+    short INonBlockingOperation.ReadinessEvents => Interop.Libc.POLLIN;
+
+    // The fallback's listeners are non-blocking: readiness can be taken by another accept before this one runs.
+    // Accepted connections are non-blocking too, as every socket of the fallback is.
+    int INonBlockingOperation.TryExecute()
+    {
+        int fd = Interop.Libc.Accept4(Fd, null, null, Interop.Libc.SOCK_CLOEXEC | Interop.Libc.O_NONBLOCK);
+        return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
     }
+
+    internal override int ExecuteBlocking(IBlockingWait wait) => BlockingIo.RunNonBlocking(wait, this);
 
     protected override void ResetRequest() => _socket.Clear();
 }

@@ -6,11 +6,12 @@ using static UringScheduler.Native.Interop.IoUring;
 namespace UringScheduler.Operations;
 
 /// <summary>Connects a socket to an address (<c>CONNECT</c>); the <c>sockaddr</c> lives in native memory the request owns.</summary>
-internal sealed unsafe class ConnectOperation : IoOperation
+internal sealed unsafe class ConnectOperation : IoOperation, INonBlockingOperation
 {
     private SocketRequestState _socket;
     private byte* _address;
     private uint _addressLength;
+    private bool _started;
 
     internal void Set(ISocketState socket, ReadOnlySpan<byte> socketAddress)
     {
@@ -26,25 +27,24 @@ internal sealed unsafe class ConnectOperation : IoOperation
 
     protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
 
-    // The fallback's sockets are non-blocking: connect(2) answers EINPROGRESS and the outcome is read from SO_ERROR
-    // once the socket is writable, so the wait stays cancellable.
-    internal override int ExecuteBlocking(IBlockingWait wait)
+    int INonBlockingOperation.ReadinessFd => Fd;
+
+    short INonBlockingOperation.ReadinessEvents => Interop.Libc.POLLOUT;
+
+    // The fallback's sockets are non-blocking: connect(2) answers EINPROGRESS, and once the socket is writable the
+    // outcome is read from SO_ERROR.
+    int INonBlockingOperation.TryExecute()
     {
-        if (Interop.Libc.Connect(Fd, _address, _addressLength) == 0)
+        if (!_started)
         {
-            return 0;
-        }
+            _started = true;
+            if (Interop.Libc.Connect(Fd, _address, _addressLength) == 0)
+            {
+                return 0;
+            }
 
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno != Errno.EINPROGRESS && errno != Errno.EAGAIN)
-        {
-            return -errno;
-        }
-
-        int ready = wait.WaitReady(Fd, Interop.Libc.POLLOUT);
-        if (ready < 0)
-        {
-            return ready;
+            int errno = Marshal.GetLastPInvokeError();
+            return errno is Errno.EINPROGRESS or Errno.EAGAIN ? -Errno.EAGAIN : -errno;
         }
 
         int error = 0;
@@ -57,8 +57,11 @@ internal sealed unsafe class ConnectOperation : IoOperation
         return -error;
     }
 
+    internal override int ExecuteBlocking(IBlockingWait wait) => BlockingIo.RunNonBlocking(wait, this);
+
     protected override void ResetRequest()
     {
+        _started = false;
         _socket.Clear();
         _address = null;
         _addressLength = 0;

@@ -6,7 +6,7 @@ using static UringScheduler.Native.Interop.IoUring;
 namespace UringScheduler.Operations;
 
 /// <summary>A receive into one buffer (<c>RECV</c>). Result: the bytes received, 0 when the peer has closed.</summary>
-internal sealed unsafe class ReceiveOperation : SingleBufferOperation
+internal sealed unsafe class ReceiveOperation : SingleBufferOperation, INonBlockingOperation
 {
     private SocketRequestState _socket;
 
@@ -24,24 +24,17 @@ internal sealed unsafe class ReceiveOperation : SingleBufferOperation
 
     protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
 
-    internal override int ExecuteBlocking(IBlockingWait wait)
-    {
-        while (true)
-        {
-            int ready = wait.WaitReady(Fd, Interop.Libc.POLLIN);
-            if (ready < 0)
-            {
-                return ready;
-            }
+    int INonBlockingOperation.ReadinessFd => Fd;
 
-            nint rc = Interop.Libc.Recv(Fd, (void*)Address, Length, Interop.Libc.MSG_DONTWAIT);
-            int result = rc >= 0 ? (int)rc : -Marshal.GetLastPInvokeError();
-            if (result != -Errno.EAGAIN)
-            {
-                return result;
-            }
-        }
+    short INonBlockingOperation.ReadinessEvents => Interop.Libc.POLLIN;
+
+    int INonBlockingOperation.TryExecute()
+    {
+        nint rc = Interop.Libc.Recv(Fd, (void*)Address, Length, Interop.Libc.MSG_DONTWAIT);
+        return rc >= 0 ? (int)rc : -Marshal.GetLastPInvokeError();
     }
+
+    internal override int ExecuteBlocking(IBlockingWait wait) => BlockingIo.RunNonBlocking(wait, this);
 
     protected override void ResetRequest()
     {

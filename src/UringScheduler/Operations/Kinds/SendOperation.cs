@@ -9,7 +9,7 @@ namespace UringScheduler.Operations;
 /// A send of one whole buffer (<c>SEND</c> with <c>MSG_NOSIGNAL</c>): after a short send the rest goes back to the
 /// kernel, until every byte was handed over or an error ends it. Result: the bytes sent.
 /// </summary>
-internal sealed unsafe class SendOperation : SingleBufferOperation
+internal sealed unsafe class SendOperation : SingleBufferOperation, INonBlockingOperation
 {
     private SocketRequestState _socket;
     private uint _sent;
@@ -46,24 +46,17 @@ internal sealed unsafe class SendOperation : SingleBufferOperation
 
     protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
 
-    internal override int ExecuteBlocking(IBlockingWait wait)
-    {
-        while (true)
-        {
-            int ready = wait.WaitReady(Fd, Interop.Libc.POLLOUT);
-            if (ready < 0)
-            {
-                return ready;
-            }
+    int INonBlockingOperation.ReadinessFd => Fd;
 
-            nint rc = Interop.Libc.Send(Fd, (void*)(Address + (nint)_sent), Length - _sent, Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL);
-            int result = rc >= 0 ? (int)rc : -Marshal.GetLastPInvokeError();
-            if (result != -Errno.EAGAIN)
-            {
-                return result;
-            }
-        }
+    short INonBlockingOperation.ReadinessEvents => Interop.Libc.POLLOUT;
+
+    int INonBlockingOperation.TryExecute()
+    {
+        nint rc = Interop.Libc.Send(Fd, (void*)(Address + (nint)_sent), Length - _sent, Interop.Libc.MSG_DONTWAIT | Interop.Libc.MSG_NOSIGNAL);
+        return rc >= 0 ? (int)rc : -Marshal.GetLastPInvokeError();
     }
+
+    internal override int ExecuteBlocking(IBlockingWait wait) => BlockingIo.RunNonBlocking(wait, this);
 
     protected override void ResetRequest()
     {
