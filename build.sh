@@ -3,6 +3,8 @@
 #   ./build.sh [build]        Release build of the whole solution
 #   ./build.sh test           Release build, then every test project; prints the totals
 #   ./build.sh bench [args]   runs uring-bench (src/UringScheduler.Bench) with the given arguments
+#   ./build.sh pack [args]    NuGet packages (UringScheduler, UringScheduler.Hosting, with .snupkg symbols) into
+#                             artifacts/packages/; e.g. ./build.sh pack -p:VersionSuffix=beta.1
 #   ./build.sh clean          removes build output
 set -euo pipefail
 
@@ -57,13 +59,21 @@ case "$cmd" in
         dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
         exec dotnet "src/UringScheduler.Bench/bin/Release/net10.0/uring-bench.dll" "$@"
         ;;
+    pack)
+        out="artifacts/packages"
+        mkdir -p "$out"
+        for proj in src/UringScheduler/UringScheduler.csproj src/UringScheduler.Hosting/UringScheduler.Hosting.csproj; do
+            dotnet pack "$proj" -c Release -nologo -clp:NoSummary -v:minimal -o "$out" "$@"
+        done
+        ls -l "$out"
+        ;;
     clean)
         dotnet clean UringScheduler.sln -c Release -nologo -v:quiet >/dev/null 2>&1 || true
         find src test samples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
         rm -rf artifacts
         ;;
     *)
-        echo "usage: ./build.sh [build|test|bench [args]|clean]" >&2
+        echo "usage: ./build.sh [build|test|bench [args]|pack [args]|clean]" >&2
         exit 2
         ;;
 esac
