@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace UringScheduler.Packaging.Tests;
 
 /// <summary>
-/// The C# snippets of the README and docs/*.md that are meant to compile: a fenced <c>csharp</c> block right after a
+/// The C# snippets of the README, docs/*.md and the packages' PACKAGE.md that are meant to compile: a fenced <c>csharp</c> block right after a
 /// comment <c>&lt;!-- snippet: compile --&gt;</c> (built) or <c>&lt;!-- snippet: compile-and-run --&gt;</c> (built and run;
 /// <c>, prints "TEXT"</c> after it adds a check of the output). Each is a whole program (top-level statements).
 /// </summary>
@@ -13,30 +13,47 @@ internal static partial class MarkdownSnippets
     {
         var files = new List<string> { Repository.PathOf("README.md") };
         files.AddRange(Directory.GetFiles(Repository.PathOf("docs"), "*.md").Order(StringComparer.Ordinal));
-        return files.SelectMany(Read);
+        IEnumerable<Snippet> marked = files.SelectMany(f => Read(f));
+
+        // A package README is shown on the package's page, where an HTML comment could show up as text: every C#
+        // block of a PACKAGE.md is built, unmarked.
+        IEnumerable<Snippet> packageReadmes = Directory.GetFiles(Repository.PathOf("src"), "PACKAGE.md", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal)
+            .SelectMany(f => Read(f, everyBlock: true));
+        return marked.Concat(packageReadmes);
     }
 
-    public static IEnumerable<Snippet> Read(string path)
+    public static IEnumerable<Snippet> Read(string path, bool everyBlock = false)
     {
         string[] lines = File.ReadAllLines(path);
         string relative = Path.GetRelativePath(Repository.Root, path);
         for (int i = 0; i < lines.Length; i++)
         {
-            Match marker = Marker().Match(lines[i]);
-            if (!marker.Success)
+            int fence;
+            bool run = false;
+            string? prints = null;
+            if (everyBlock && lines[i].Trim() == "```csharp")
+            {
+                fence = i;
+            }
+            else if (Marker().Match(lines[i]) is { Success: true } marker)
+            {
+                run = marker.Groups["mode"].Value == "compile-and-run";
+                prints = marker.Groups["prints"].Success ? marker.Groups["prints"].Value : null;
+                fence = i + 1;
+                while (fence < lines.Length && lines[fence].Trim().Length == 0)
+                {
+                    fence++;
+                }
+
+                if (fence >= lines.Length || lines[fence].Trim() != "```csharp")
+                {
+                    throw new InvalidDataException($"{relative}:{i + 1}: a snippet marker must be followed by a ```csharp block");
+                }
+            }
+            else
             {
                 continue;
-            }
-
-            int fence = i + 1;
-            while (fence < lines.Length && lines[fence].Trim().Length == 0)
-            {
-                fence++;
-            }
-
-            if (fence >= lines.Length || lines[fence].Trim() != "```csharp")
-            {
-                throw new InvalidDataException($"{relative}:{i + 1}: a snippet marker must be followed by a ```csharp block");
             }
 
             int end = Array.FindIndex(lines, fence + 1, l => l.Trim() == "```");
@@ -46,8 +63,6 @@ internal static partial class MarkdownSnippets
             }
 
             string code = string.Join('\n', lines[(fence + 1)..end]) + "\n";
-            bool run = marker.Groups["mode"].Value == "compile-and-run";
-            string? prints = marker.Groups["prints"].Success ? marker.Groups["prints"].Value : null;
             yield return new Snippet(relative, fence + 1, code, run, prints);
             i = end;
         }
