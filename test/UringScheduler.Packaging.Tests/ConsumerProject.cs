@@ -29,8 +29,10 @@ internal sealed class ConsumerProject
     public bool IsBuilt => File.Exists(Path.Combine(OutputDirectory, Name + ".dll"));
 
     /// <summary>
-    /// Makes <paramref name="root"/> a place for consumer projects: a nuget.config with only the test's feed and
-    /// nuget.org, and empty Directory.Build.* files so that nothing above it leaks in.
+    /// Makes <paramref name="root"/> a place for consumer projects: a nuget.config with only the test's feed as a
+    /// source, and empty Directory.Build.* files so that nothing above it leaks in. Every other package the consumers
+    /// need is one the solution's own restore put in the user's packages folder (the packages' dependencies are the
+    /// libraries' dependencies), read from there as a fallback folder: the restore needs no network.
     /// </summary>
     public static void PrepareRoot(LocalPackageFeed feed, string root)
     {
@@ -40,7 +42,6 @@ internal sealed class ConsumerProject
               <packageSources>
                 <clear />
                 <add key="local" value="{SecurityElement.Escape(feed.Directory)}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
               <fallbackPackageFolders>
                 <clear />
