@@ -1,6 +1,6 @@
 // HostedReadService: a generic host with UringScheduler and a per-core service that reads its own file on each worker.
 //
-//   dotnet run --project samples/HostedReadService [-- --seconds N]
+//   dotnet run -c Release --project samples/HostedReadService [-- --seconds N]
 //
 // Stop it with Ctrl-C or SIGTERM; --seconds N stops it after N seconds (smoke tests). The UringScheduler section of
 // appsettings.json configures the runtime; the ReadService section the reads.

@@ -1,12 +1,14 @@
 // PerCoreReadLoop: every worker of a UringRuntime loops over random 4 KiB reads of its own files with
 // UringRandomAccess.ReadAsync, and the main thread prints the throughput every second.
 //
-//   dotnet run --project samples/PerCoreReadLoop -- [--seconds N] [--workers N] [--concurrency N] [--file-size MiB]
+//   dotnet run -c Release --project samples/PerCoreReadLoop -- [--seconds N] [--workers N] [--concurrency N] [--file-size MiB]
 //
+// Ctrl-C (or SIGTERM) stops it early; either way it deletes its data set before it exits.
 // Each worker owns its files and its counters: nothing is shared between workers, so the loops need no locks.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 using UringScheduler;
@@ -20,6 +22,17 @@ int concurrency = IntOption(args, "--concurrency", 16);
 long fileSize = IntOption(args, "--file-size", 8) * 1024L * 1024;
 
 using ILoggerFactory loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
+
+// Ctrl-C and SIGTERM end the run through this token instead of killing the process, so that the data set is deleted.
+using var stop = new CancellationTokenSource();
+Action<PosixSignalContext> onSignal = context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+};
+using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
+using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
+
 DirectoryInfo data = Directory.CreateTempSubdirectory("uring-percore-");
 try
 {
@@ -28,7 +41,6 @@ try
 
     var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = workers }, loggerFactory);
     var counters = new WorkerCounters[runtime.Workers.Count];
-    using var stop = new CancellationTokenSource();
 
     // One loop group per worker, started on that worker: its reads go to that worker's ring and resume on it.
     Task[] loops = runtime.Workers
@@ -37,12 +49,20 @@ try
 
     var clock = Stopwatch.StartNew();
     long[] last = new long[counters.Length];
-    for (int second = 1; second <= seconds; second++)
+    for (int second = 1; second <= seconds && !stop.IsCancellationRequested; second++)
     {
         TimeSpan next = TimeSpan.FromSeconds(second) - clock.Elapsed;
         if (next > TimeSpan.Zero)
         {
-            await Task.Delay(next);
+            try
+            {
+                await Task.Delay(next, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Console.WriteLine("Stopping");
+                break;
+            }
         }
 
         long total = 0;
@@ -72,6 +92,7 @@ try
 finally
 {
     data.Delete(recursive: true);
+    Console.WriteLine($"Deleted {data.FullName}");
 }
 
 // Runs on worker `worker`: `concurrency` loops, each with its own buffer and random generator. Plain fields are enough

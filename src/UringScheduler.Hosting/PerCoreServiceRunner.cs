@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -6,6 +7,7 @@ namespace UringScheduler.Hosting;
 /// <summary>Runs one per-core service type: an instance on every worker, a shared stopping token.</summary>
 internal sealed class PerCoreServiceRunner
 {
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
     private readonly Type _serviceType;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
@@ -13,7 +15,7 @@ internal sealed class PerCoreServiceRunner
     private readonly CancellationTokenSource _stopping = new();
     private Task[] _loops = [];
 
-    public PerCoreServiceRunner(Type serviceType, IServiceProvider services, ILogger logger, Action<PerCoreServiceRunner, UringWorker, Exception> onFaulted)
+    public PerCoreServiceRunner([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type serviceType, IServiceProvider services, ILogger logger, Action<PerCoreServiceRunner, UringWorker, Exception> onFaulted)
     {
         _serviceType = serviceType;
         _services = services;

@@ -93,7 +93,8 @@ public sealed partial class UringWorker
             return;
         }
 
-        Log.WorkerStarted(_logger, Id, _cpu, Interop.Libc.GetTid(), _engine.Describe());
+        // The ring's setup flags and features are logged once per runtime (RuntimeStarted), not per worker.
+        Log.WorkerStarted(_logger, Id, _cpu, Interop.Libc.GetTid());
         _started.TrySetResult();
 
         // The loop runs as a Task executed by this worker's own scheduler, so that code it resumes sees

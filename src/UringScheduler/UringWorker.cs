@@ -122,9 +122,18 @@ public sealed partial class UringWorker
 
     private Task ObserveFaults(Task task)
     {
-        // Faults reach the caller through the task; they are logged too, so work nobody awaits is not lost silently.
+        // Faults reach the caller through the task; the Debug event is for diagnosis. Reading t.Exception marks the
+        // fault observed, so it is read only when that event is on: otherwise a task nobody awaits still reaches
+        // TaskScheduler.UnobservedTaskException, as any faulted Task does.
         task.ContinueWith(
-            static (t, s) => Log.WorkFaulted(((UringWorker)s!)._logger, ((UringWorker)s!).Id, t.Exception!.InnerException ?? t.Exception),
+            static (t, s) =>
+            {
+                var worker = (UringWorker)s!;
+                if (worker._logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.WorkFaulted(worker._logger, worker.Id, t.Exception!.InnerException ?? t.Exception);
+                }
+            },
             this,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,

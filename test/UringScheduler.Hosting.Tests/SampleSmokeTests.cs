@@ -21,6 +21,57 @@ public sealed partial class SampleSmokeTests
     }
 
     [Test]
+    public async Task PerCoreReadLoop_StoppedWithSigint_DeletesItsData()
+    {
+        ProcessStartInfo start = SampleStartInfo("PerCoreReadLoop", "--seconds", "60", "--file-size", "1");
+        using Process process = Process.Start(start)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        var output = new System.Text.StringBuilder();
+        string? dataDirectory = null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            // Read until the first throughput line: the data set exists and the runtime runs.
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is string line)
+            {
+                output.AppendLine(line);
+                if (WritingLine().Match(line) is { Success: true } writing)
+                {
+                    dataDirectory = writing.Groups[1].Value;
+                }
+
+                if (ThroughputLine().IsMatch(line))
+                {
+                    break;
+                }
+            }
+
+            Assert.That(dataDirectory, Is.Not.Null, output.ToString());
+            Assert.That(Directory.Exists(dataDirectory), Is.True, "the data set exists while it runs");
+
+            // What Ctrl-C sends to the foreground process.
+            using (Process kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(timeout.Token);
+            }
+
+            output.Append(await process.StandardOutput.ReadToEndAsync(timeout.Token));
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"PerCoreReadLoop did not stop within 30 s of SIGINT:\n{output}");
+        }
+
+        string all = output + await stderr;
+        await TestContext.Out.WriteLineAsync($"--- PerCoreReadLoop, SIGINT (exit {process.ExitCode})\n{all}");
+        Assert.That(process.ExitCode, Is.Zero, all);
+        Assert.That(all, Does.Contain("Stopping").And.Contain("Done:").And.Contain($"Deleted {dataDirectory}"));
+        Assert.That(Directory.Exists(dataDirectory), Is.False, "the data set was deleted");
+    }
+
+    [Test]
     public async Task HostedReadService_StartsReadsAndStopsCleanly()
     {
         (int exitCode, string output) = await RunSampleAsync("HostedReadService", "--seconds", "2");
@@ -37,24 +88,7 @@ public sealed partial class SampleSmokeTests
 
     private static async Task<(int ExitCode, string Output)> RunSampleAsync(string sample, params string[] arguments)
     {
-        string dll = SamplePath(sample);
-        Assert.That(File.Exists(dll), Is.True, $"{dll} is built with the solution");
-
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(), // the samples must not depend on where they are started from
-        };
-        start.ArgumentList.Add(dll);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using Process process = Process.Start(start)!;
+        using Process process = Process.Start(SampleStartInfo(sample, arguments))!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -73,6 +107,28 @@ public sealed partial class SampleSmokeTests
         return (process.ExitCode, output);
     }
 
+    private static ProcessStartInfo SampleStartInfo(string sample, params string[] arguments)
+    {
+        string dll = SamplePath(sample);
+        Assert.That(File.Exists(dll), Is.True, $"{dll} is built with the solution");
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(), // the samples must not depend on where they are started from
+        };
+        start.ArgumentList.Add(dll);
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return start;
+    }
+
     private static string SamplePath(string sample)
     {
         Assembly assembly = typeof(SampleSmokeTests).Assembly;
@@ -82,4 +138,7 @@ public sealed partial class SampleSmokeTests
 
     [GeneratedRegex(@"^\[\s*\d+ s\]\s+[\d,]+ reads/s", RegexOptions.Multiline)]
     private static partial Regex ThroughputLine();
+
+    [GeneratedRegex(@"^Writing .* to (/\S+)$")]
+    private static partial Regex WritingLine();
 }

@@ -17,8 +17,9 @@ internal static partial class Log
         Message = "Unhandled exception in work on worker {WorkerId}; the worker goes on")]
     public static partial void WorkerFault(ILogger logger, int workerId, Exception exception);
 
-    [LoggerMessage(EventId = 4, EventName = "WorkFaulted", Level = LogLevel.Warning,
-        Message = "Work started with RunAsync on worker {WorkerId} faulted")]
+    // Debug: the fault reaches the caller through the task RunAsync returned, and most callers await and handle it.
+    [LoggerMessage(EventId = 4, EventName = "WorkFaulted", Level = LogLevel.Debug,
+        Message = "Work started with RunAsync on worker {WorkerId} faulted (the exception is surfaced through the returned task)")]
     public static partial void WorkFaulted(ILogger logger, int workerId, Exception exception);
 
     [LoggerMessage(EventId = 5, EventName = "LoopStall", Level = LogLevel.Warning,
@@ -38,8 +39,8 @@ internal static partial class Log
     public static partial void WorkerLoopFailed(ILogger logger, int workerId, Exception exception);
 
     [LoggerMessage(EventId = 9, EventName = "WorkerStarted", Level = LogLevel.Debug,
-        Message = "Worker {WorkerId} started on CPU {Cpu} (thread {ThreadId}): {Engine}")]
-    public static partial void WorkerStarted(ILogger logger, int workerId, int cpu, int threadId, string engine);
+        Message = "Worker {WorkerId} started on CPU {Cpu} (thread {ThreadId})")]
+    public static partial void WorkerStarted(ILogger logger, int workerId, int cpu, int threadId);
 
     [LoggerMessage(EventId = 10, EventName = "PinFailed", Level = LogLevel.Warning,
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace UringScheduler.Tests.Runtime;
 
 [TestFixtureSource(typeof(TestRuntime), nameof(TestRuntime.Backends))]
@@ -18,7 +20,79 @@ public class FaultTests(UringBackend backend)
         }));
 
         Assert.That(await worker.RunAsync(() => Task.FromResult(7)), Is.EqualTo(7));
-        Assert.That(logs.Entries.Count(e => e.EventId.Name == "WorkFaulted" && e.Exception is InvalidTimeZoneException), Is.EqualTo(2));
+        var faulted = logs.Entries.Where(e => e.EventId.Name == "WorkFaulted" && e.Exception is InvalidTimeZoneException).ToList();
+        Assert.That(faulted, Has.Count.EqualTo(2));
+        Assert.That(faulted.Select(e => e.Level), Is.All.EqualTo(LogLevel.Debug), "the caller handles it: diagnosis only");
+    }
+
+    [Test]
+    public async Task AwaitedFault_LogsNothingAtInformation()
+    {
+        var logs = new CollectingLoggerProvider();
+        using ILoggerFactory factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
+        await using UringRuntime runtime = TestRuntime.Create(backend, workers: 1, loggerFactory: factory);
+        UringWorker worker = runtime.Workers[0];
+
+        Assert.ThrowsAsync<InvalidTimeZoneException>(() => worker.RunAsync(async () =>
+        {
+            await worker.NopAsync();
+            throw new InvalidTimeZoneException("handled by the caller");
+        }));
+
+        Assert.That(await worker.RunAsync(() => Task.FromResult(7)), Is.EqualTo(7));
+        Assert.That(logs.Entries.Where(e => e.Exception is not null), Is.Empty, "no warning, no stack trace");
+    }
+
+    [Test]
+    public async Task UnobservedFault_ReachesUnobservedTaskException()
+    {
+        var logs = new CollectingLoggerProvider();
+        using ILoggerFactory factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
+        await using UringRuntime runtime = TestRuntime.Create(backend, workers: 1, loggerFactory: factory);
+        UringWorker worker = runtime.Workers[0];
+        string marker = $"nobody awaits this {Guid.NewGuid()}";
+        var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        EventHandler<UnobservedTaskExceptionEventArgs> handler = (_, e) =>
+        {
+            if (e.Exception.InnerExceptions.Any(x => x.Message == marker))
+            {
+                e.SetObserved();
+                reported.TrySetResult();
+            }
+        };
+
+        TaskScheduler.UnobservedTaskException += handler;
+        try
+        {
+            await StartAndForget(worker, marker);
+            for (int i = 0; i < 50 && !reported.Task.IsCompleted; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(20);
+            }
+
+            Assert.That(reported.Task.IsCompleted, Is.True, "the fault of a task nobody awaited was reported");
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= handler;
+        }
+
+        // Started in a method of its own, so that no local of the test keeps the faulted task reachable.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        static async Task StartAndForget(UringWorker worker, string marker)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = worker.RunAsync(async () =>
+            {
+                await worker.NopAsync();
+                done.SetResult();
+                throw new InvalidTimeZoneException(marker);
+            });
+            await done.Task;
+            await worker.RunAsync(() => Task.CompletedTask); // the throw above has run by then: same worker, in order
+        }
     }
 
     [Test]
