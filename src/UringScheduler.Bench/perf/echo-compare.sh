@@ -138,7 +138,7 @@ run_one() {
     env --default-signal=INT,TERM "${server_prefix[@]}" "${cmd[@]}" >"$slog" 2>&1 &
     server_pid=$!
     local waited=0
-    until grep -q ready "$slog"; do
+    until grep -qs ready "$slog"; do
         if ! kill -0 "$server_pid" 2>/dev/null; then
             local rc=0
             wait "$server_pid" || rc=$?
