@@ -105,6 +105,8 @@ fi
 ticks="$(getconf CLK_TCK)"
 # utime + stime of the whole process, in clock ticks (fields 14 and 15; the command name may hold spaces).
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# The machine's busy and total clock ticks, over every CPU (user nice system idle iowait irq softirq steal).
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 
 server_pid=""
 stop_server() {
@@ -118,7 +120,7 @@ trap stop_server EXIT
 
 declare -A skipped=()
 runs="$out/runs.tsv"
-printf 'round\tengine\tconnections\tsize\trequests_per_sec\trequests\ttotal_requests\tp50_ns\tp99_ns\tp999_ns\tmax_ns\terrors\tserver_cpu_ns\tcpu_ns_per_request\tthreadpool_items\tthreadpool_items_per_request\tallocated_bytes\tallocated_bytes_per_request\tserver_connections\tload1\n' >"$runs"
+printf 'round\tengine\tconnections\tsize\trequests_per_sec\trequests\ttotal_requests\tp50_ns\tp99_ns\tp999_ns\tmax_ns\terrors\tserver_cpu_ns\tcpu_ns_per_request\tthreadpool_items\tthreadpool_items_per_request\tallocated_bytes\tallocated_bytes_per_request\tserver_connections\tload1\tothers_cpu_pct\n' >"$runs"
 echo "load at start: $(cat /proc/loadavg)" >"$out/load.txt"
 
 # One run: $1 round, $2 engine, $3 connections, $4 size.
@@ -161,12 +163,14 @@ run_one() {
     done
     local port
     port="$(grep -m1 -o 'port=[0-9]*' "$slog" | cut -d= -f2)"
-    local before after
+    local before after machine_before machine_after
+    machine_before="$(machine_ticks)"
     before="$(cpu_ticks "$server_pid")"
     local client_rc=0
     "${client_prefix[@]}" "$bin/echo-load" -p "$port" -c "$conns" -s "$size" -d "$duration" -w "$warmup" \
         -t "$client_threads" -j "$json" -q >"$out/$name.client.log" 2>&1 || client_rc=$?
     after="$(cpu_ticks "$server_pid")"
+    machine_after="$(machine_ticks)"
     kill -INT "$server_pid"
     local i=0
     while kill -0 "$server_pid" 2>/dev/null && [ "$i" -lt 300 ]; do sleep 0.05; i=$((i + 1)); done
@@ -182,9 +186,10 @@ run_one() {
         cat "$out/$name.client.log" "$slog" >&2
         exit 1
     fi
-    python3 - "$json" "$slog" "$round" "$engine" "$conns" "$size" "$before" "$after" "$ticks" "$load1" >>"$runs" <<'PY'
+    python3 - "$json" "$slog" "$round" "$engine" "$conns" "$size" "$before" "$after" "$ticks" "$load1" \
+        "$machine_before" "$machine_after" >>"$runs" <<'PY'
 import json, re, sys
-path, slog, rnd, engine, conns, size, before, after, ticks, load1 = sys.argv[1:11]
+path, slog, rnd, engine, conns, size, before, after, ticks, load1, m0, m1 = sys.argv[1:13]
 j = json.load(open(path))
 stats = {}
 for line in open(slog):
@@ -195,12 +200,17 @@ cpu_ns = (int(after) - int(before)) * 1e9 / int(ticks)
 def per(key):
     return ("%.3f" % (int(stats[key]) / total), stats[key]) if key in stats else ("nan", "nan")
 tp_per, tp = per("threadpool_items")
+# What the other processes took: the machine's busy time during the client's run, less the server's and the client's.
+busy = float(m1.split()[0]) - float(m0.split()[0])
+total_ticks = float(m1.split()[1]) - float(m0.split()[1])
+ours = int(after) - int(before) + j["cpu_ms"] * int(ticks) / 1e3
+others = max(0.0, 100 * (busy - ours) / total_ticks) if total_ticks > 0 else float("nan")
 al_per, al = per("allocated_bytes")
 print("\t".join(str(v) for v in [rnd, engine, conns, size, j["requests_per_sec"], j["requests"], j["total_requests"],
       j["p50_ns"], j["p99_ns"], j["p999_ns"], j["max_ns"], j["errors"], "%.0f" % cpu_ns, "%.1f" % (cpu_ns / total),
-      tp, tp_per, al, al_per, stats.get("connections", "nan"), load1]))
+      tp, tp_per, al, al_per, stats.get("connections", "nan"), load1, "%.1f" % others]))
 PY
-    log "$name: $(tail -1 "$runs" | awk -F'\t' '{ printf "%s req/s, p99 %.1f us, server cpu %s ns/req, errors %s (load %s)", $5, $9 / 1000, $14, $12, $20 }')"
+    log "$name: $(tail -1 "$runs" | awk -F'\t' '{ printf "%s req/s, p99 %.1f us, server cpu %s ns/req, errors %s (load %s, others %s %%)", $5, $9 / 1000, $14, $12, $20, $21 }')"
 }
 
 log "$rounds round(s) x ${#conn_list[@]} connection counts x ${#size_list[@]} sizes x engines {$engines}, ${warmup} s warm-up + ${duration} s each; $placement"
@@ -248,20 +258,20 @@ print(f"echo-compare.sh: {rounds} round(s), {warmup} s warm-up + {duration} s pe
 print("".join(open(load_path).read().splitlines(True)), end="")
 print()
 print(f"{'conns':>5} {'size':>5}  {'engine':<8} {'req/s':>10} {'p50 us':>8} {'p99 us':>8} {'p99.9 us':>9} "
-      f"{'cpu us/req':>10} {'tp items/req':>12} {'alloc B/req':>11} {'errors':>6}   req/s per round")
+      f"{'cpu us/req':>10} {'tp items/req':>12} {'alloc B/req':>11} {'errors':>6} {'others %':>8}   req/s per round (others %)")
 for conns, size in cases:
     for e in engines:
         rs = data.get((conns, size, e))
         if not rs:
             continue
-        per = " ".join(f"{float(r['requests_per_sec']):,.0f}" for r in sorted(rs, key=lambda r: int(r["round"])))
+        per = " ".join(f"{float(r['requests_per_sec']):,.0f} ({float(r['others_cpu_pct']):.0f})" for r in sorted(rs, key=lambda r: int(r["round"])))
         print(f"{conns:>5} {size:>5}  {e:<8} {fmt(med('requests_per_sec', conns, size, e), ',.0f'):>10} "
               f"{fmt(med('p50_ns', conns, size, e) / 1e3, '.1f'):>8} {fmt(med('p99_ns', conns, size, e) / 1e3, '.1f'):>8} "
               f"{fmt(med('p999_ns', conns, size, e) / 1e3, '.1f'):>9} "
               f"{fmt(med('cpu_ns_per_request', conns, size, e) / 1e3, '.2f'):>10} "
               f"{fmt(med('threadpool_items_per_request', conns, size, e), '.3f'):>12} "
               f"{fmt(med('allocated_bytes_per_request', conns, size, e), '.1f'):>11} "
-              f"{sum(int(r['errors']) for r in rs):>6}   {per}")
+              f"{sum(int(r['errors']) for r in rs):>6} {fmt(med('others_cpu_pct', conns, size, e), '.0f'):>8}   {per}")
 
 pairs = [(a, b) for a, b in (("uring", "sockets"), ("uring", "c-epoll"), ("sockets", "c-epoll")) if a in engines and b in engines]
 if pairs:

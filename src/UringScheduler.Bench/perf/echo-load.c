@@ -14,8 +14,9 @@
  * A connection that fails (refused, reset, closed by the server, wrong bytes echoed) is counted as an error and
  * closed; the others go on. The last line is machine-readable:
  *   result requests_per_sec=.. requests=.. total_requests=.. seconds=.. p50_ns=.. p99_ns=.. p999_ns=.. max_ns=..
- *          errors=.. connections=.. size=.. threads=..
+ *          errors=.. connections=.. size=.. threads=.. cpu_ms=..
  * total_requests also counts the warm-up: it is what a server-side counter covering the whole run divides by.
+ * cpu_ms is the client's own CPU time (user + system), for telling how much of the machine the others took.
  * Exit code: 0, or 1 if no connection could be made or no request completed in the window.
  *
  * Build: src/UringScheduler.Bench/perf/build-echo.sh (gcc -O2; binaries under artifacts/perf/bin).
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -414,6 +416,10 @@ int main(int argc, char **argv)
         mismatches += w->mismatches;
     }
     uint64_t errors = connect_errors + io_errors + closed + mismatches;
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    double cpu_ms = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                    (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3;
     double rps = (double)measured / seconds;
     uint64_t p50 = hist_percentile(all, 0.50), p99 = hist_percentile(all, 0.99), p999 = hist_percentile(all, 0.999);
 
@@ -426,10 +432,10 @@ int main(int argc, char **argv)
                (unsigned long long)closed, (unsigned long long)mismatches);
     }
     printf("result requests_per_sec=%.0f requests=%llu total_requests=%llu seconds=%.3f p50_ns=%llu p99_ns=%llu "
-           "p999_ns=%llu max_ns=%llu errors=%llu connections=%d size=%zu threads=%d\n",
+           "p999_ns=%llu max_ns=%llu errors=%llu connections=%d size=%zu threads=%d cpu_ms=%.1f\n",
            rps, (unsigned long long)measured, (unsigned long long)total, seconds, (unsigned long long)p50,
            (unsigned long long)p99, (unsigned long long)p999, (unsigned long long)all->max, (unsigned long long)errors,
-           connections, g_size, threads);
+           connections, g_size, threads, cpu_ms);
     if (json != NULL) {
         FILE *f = fopen(json, "w");
         if (f == NULL) {
@@ -440,11 +446,13 @@ int main(int argc, char **argv)
                 "{\"requests_per_sec\": %.1f, \"requests\": %llu, \"total_requests\": %llu, \"seconds\": %.3f, "
                 "\"warmup_seconds\": %.3f, \"p50_ns\": %llu, \"p99_ns\": %llu, \"p999_ns\": %llu, \"max_ns\": %llu, "
                 "\"errors\": %llu, \"connect_errors\": %llu, \"io_errors\": %llu, \"closed_by_server\": %llu, "
-                "\"mismatches\": %llu, \"connections\": %d, \"connected\": %d, \"size\": %zu, \"threads\": %d}\n",
+                "\"mismatches\": %llu, \"connections\": %d, \"connected\": %d, \"size\": %zu, \"threads\": %d, "
+                "\"cpu_ms\": %.1f}\n",
                 rps, (unsigned long long)measured, (unsigned long long)total, seconds, warmup, (unsigned long long)p50,
                 (unsigned long long)p99, (unsigned long long)p999, (unsigned long long)all->max,
                 (unsigned long long)errors, (unsigned long long)connect_errors, (unsigned long long)io_errors,
-                (unsigned long long)closed, (unsigned long long)mismatches, connections, connected, g_size, threads);
+                (unsigned long long)closed, (unsigned long long)mismatches, connections, connected, g_size, threads,
+                cpu_ms);
         fclose(f);
     }
     if (connected == 0) {
