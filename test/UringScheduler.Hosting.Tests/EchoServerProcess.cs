@@ -6,10 +6,14 @@ using System.Text.RegularExpressions;
 
 namespace UringScheduler.Hosting.Tests;
 
-/// <summary>The EchoServer sample's built dll running as a child process, as a user or a benchmark starts it.</summary>
+/// <summary>
+/// An echo server running as a child process, as a user or a benchmark starts it: the EchoServer sample's built dll,
+/// or the C reference server.
+/// </summary>
 internal sealed partial class EchoServerProcess : IDisposable
 {
-    private const int Sigterm = 15;
+    public const int Sigint = 2;
+    public const int Sigterm = 15;
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -38,19 +42,23 @@ internal sealed partial class EchoServerProcess : IDisposable
     public static string RepositoryRoot => Metadata("RepositoryRoot");
 
     /// <summary>Starts <c>dotnet EchoServer.dll ARGS</c> and waits for its ready line.</summary>
-    public static async Task<EchoServerProcess> StartAsync(params string[] arguments)
+    public static Task<EchoServerProcess> StartSampleAsync(params string[] arguments)
     {
         string dll = Path.Combine(RepositoryRoot, "samples", "EchoServer", "bin", Metadata("Configuration"), "net10.0", "EchoServer.dll");
         Assert.That(File.Exists(dll), Is.True, $"{dll} is built with the solution");
+        return StartAsync("dotnet", [dll, .. arguments]);
+    }
 
-        var start = new ProcessStartInfo("dotnet")
+    /// <summary>Starts <paramref name="program"/> and waits for its ready line.</summary>
+    public static async Task<EchoServerProcess> StartAsync(string program, string[] arguments)
+    {
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        start.ArgumentList.Add(dll);
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -70,17 +78,17 @@ internal sealed partial class EchoServerProcess : IDisposable
         {
             string why = first == exited ? $"exited with code {server._process.ExitCode}" : "printed no ready line within 15 s";
             server.Dispose();
-            Assert.Fail($"EchoServer {string.Join(' ', arguments)} {why}:\n{server.Output}");
+            Assert.Fail($"{Path.GetFileName(program)} {string.Join(' ', arguments)} {why}:\n{server.Output}");
         }
 
         server.Port = await server._ready.Task;
         return server;
     }
 
-    /// <summary>Sends SIGTERM and waits (at most 10 s) for the process to exit; returns its exit code.</summary>
-    public async Task<int> TerminateAsync()
+    /// <summary>Sends <paramref name="signal"/> and waits (at most 10 s) for the process to exit; returns its exit code.</summary>
+    public async Task<int> StopAsync(int signal = Sigterm)
     {
-        Assert.That(Kill(_process.Id, Sigterm), Is.Zero, "kill(SIGTERM)");
+        Assert.That(Kill(_process.Id, signal), Is.Zero, $"kill({signal})");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
@@ -88,10 +96,10 @@ internal sealed partial class EchoServerProcess : IDisposable
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail($"EchoServer did not exit within 10 s of SIGTERM:\n{Output}");
+            Assert.Fail($"the server did not exit within 10 s of signal {signal}:\n{Output}");
         }
 
-        await TestContext.Out.WriteLineAsync($"--- EchoServer (exit {_process.ExitCode})\n{Output}");
+        await TestContext.Out.WriteLineAsync($"--- server (exit {_process.ExitCode})\n{Output}");
         return _process.ExitCode;
     }
 

@@ -8,7 +8,8 @@ namespace UringScheduler.Hosting.Tests;
 
 /// <summary>
 /// Runs the EchoServer sample (sockets engine) as a child process: echoes over real loopback connections, stops on
-/// SIGTERM with exit code 0 and a stats line; and drives it with the C load client of the echo comparison.
+/// SIGTERM with exit code 0 and a stats line; and drives it, and the C reference server, with the C load client of
+/// the echo comparison (src/UringScheduler.Bench/perf).
 /// </summary>
 [TestFixture]
 public sealed class EchoServerSmokeTests
@@ -17,7 +18,7 @@ public sealed class EchoServerSmokeTests
     [CancelAfter(20_000)]
     public async Task SocketsEngine_EchoesOnThreeConnections_AndStopsOnSigtermWithStats(CancellationToken cancellationToken)
     {
-        using EchoServerProcess server = await EchoServerProcess.StartAsync("--port", "0", "--engine", "sockets", "--workers", "2");
+        using EchoServerProcess server = await EchoServerProcess.StartSampleAsync("--port", "0", "--engine", "sockets", "--workers", "2");
         Assert.That(server.Port, Is.GreaterThan(0), "the ready line has the real port, not 0");
 
         // Three connections at once, each with its own bytes, sent in pieces larger than one receive buffer so the
@@ -57,7 +58,7 @@ public sealed class EchoServerSmokeTests
             Assert.That(await sockets[0].ReceiveAsync(new byte[16], SocketFlags.None, cancellationToken), Is.Zero, "the server closes after the client's end");
             sockets[1].Dispose();
 
-            Assert.That(await server.TerminateAsync(), Is.Zero, server.Output);
+            Assert.That(await server.StopAsync(), Is.Zero, server.Output);
         }
         finally
         {
@@ -87,12 +88,9 @@ public sealed class EchoServerSmokeTests
         string bin = Directory.CreateTempSubdirectory("echo-load-test-").FullName;
         try
         {
-            await RequireGccAsync(cancellationToken);
-            string script = Path.Combine(EchoServerProcess.RepositoryRoot, "src", "UringScheduler.Bench", "perf", "build-echo.sh");
-            (int buildExit, string buildOutput) = await RunAsync("bash", [script], new() { ["ECHO_BIN_DIR"] = bin }, cancellationToken);
-            Assert.That(buildExit, Is.Zero, $"build-echo.sh:\n{buildOutput}");
+            await BuildEchoProgramsAsync(bin, cancellationToken);
 
-            using EchoServerProcess server = await EchoServerProcess.StartAsync("--port", "0", "--engine", "sockets", "--workers", "2");
+            using EchoServerProcess server = await EchoServerProcess.StartSampleAsync("--port", "0", "--engine", "sockets", "--workers", "2");
             string json = Path.Combine(bin, "load.json");
             (int loadExit, string loadOutput) = await RunAsync(
                 Path.Combine(bin, "echo-load"),
@@ -117,7 +115,7 @@ public sealed class EchoServerSmokeTests
                 Assert.That(root.GetProperty("max_ns").GetInt64(), Is.GreaterThanOrEqualTo(root.GetProperty("p999_ns").GetInt64()));
             });
 
-            Assert.That(await server.TerminateAsync(), Is.Zero, server.Output);
+            Assert.That(await server.StopAsync(), Is.Zero, server.Output);
             Dictionary<string, string> stats = server.StatsLine();
             Assert.That(stats["connections"], Is.EqualTo("4"));
 
@@ -129,6 +127,45 @@ public sealed class EchoServerSmokeTests
         {
             Directory.Delete(bin, recursive: true);
         }
+    }
+
+    [Test]
+    [CancelAfter(20_000)]
+    public async Task EchoEpoll_ReferenceServer_EchoesUnderEchoLoad_AndReportsOnSigint(CancellationToken cancellationToken)
+    {
+        string bin = Directory.CreateTempSubdirectory("echo-epoll-test-").FullName;
+        try
+        {
+            await BuildEchoProgramsAsync(bin, cancellationToken);
+            using EchoServerProcess server = await EchoServerProcess.StartAsync(Path.Combine(bin, "echo-epoll"), ["-p", "0", "-t", "2"]);
+            (int loadExit, string loadOutput) = await RunAsync(
+                Path.Combine(bin, "echo-load"),
+                ["-p", server.Port.ToString(CultureInfo.InvariantCulture), "-c", "3", "-s", "4096", "-d", "0.5", "-w", "0.1", "-t", "2"],
+                [],
+                cancellationToken);
+            Assert.That(loadExit, Is.Zero, $"echo-load:\n{loadOutput}");
+            Assert.That(loadOutput, Does.Match(@"errors=0 connections=3 size=4096 threads=2"));
+
+            Assert.That(await server.StopAsync(EchoServerProcess.Sigint), Is.Zero, server.Output);
+            Dictionary<string, string> stats = server.StatsLine();
+            Assert.That(stats["engine"], Is.EqualTo("c-epoll"));
+            Assert.That(stats["signal"], Is.EqualTo("SIGINT"));
+            Assert.That(stats["connections"], Is.EqualTo("3"));
+            Assert.That(long.Parse(stats["bytes"], CultureInfo.InvariantCulture), Is.GreaterThan(0));
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
+    // Builds echo-load and echo-epoll with build-echo.sh into BIN. No gcc is a failure, not a reason to skip.
+    private static async Task BuildEchoProgramsAsync(string bin, CancellationToken cancellationToken)
+    {
+        await RequireGccAsync(cancellationToken);
+        string script = Path.Combine(EchoServerProcess.RepositoryRoot, "src", "UringScheduler.Bench", "perf", "build-echo.sh");
+        (int exit, string output) = await RunAsync("bash", [script], new() { ["ECHO_BIN_DIR"] = bin }, cancellationToken);
+        Assert.That(exit, Is.Zero, $"build-echo.sh:\n{output}");
     }
 
     private static byte[] Payload(int connection, int round, int length)
