@@ -84,11 +84,13 @@ dotnet build samples/EchoServer/EchoServer.csproj -c Release -nologo -v:quiet -c
     || { cat "$out/build.log" >&2; exit 1; }
 dll="$root/samples/EchoServer/bin/Release/net10.0/EchoServer.dll"
 
-cpus="$(nproc)"
+# The CPUs this script may run on, in order; the client takes the first half, the server the rest.
+read -r -a allowed <<<"$(python3 -c 'import os; print(" ".join(map(str, sorted(os.sched_getaffinity(0)))))')"
+cpus=${#allowed[@]}
 if [ "$pin" -eq 1 ] && [ "$cpus" -ge 2 ]; then
     half=$((cpus / 2))
-    client_cpus="0-$((half - 1))"
-    server_cpus="$half-$((cpus - 1))"
+    client_cpus="$(IFS=,; echo "${allowed[*]:0:half}")"
+    server_cpus="$(IFS=,; echo "${allowed[*]:half}")"
     client_threads="$half"
     server_workers=$((cpus - half))
     client_prefix=(taskset -c "$client_cpus")
