@@ -92,6 +92,32 @@ internal static unsafe partial class Interop
         [LibraryImport(Libraries.Libc, EntryPoint = "send", SetLastError = true)]
         internal static partial nint Send(int fd, void* buffer, nuint length, int flags);
 
+        internal const int SOCK_STREAM = 1;
+        internal const int SOL_TCP = 6;
+        internal const int TCP_NODELAY = 1;
+        internal const int SO_REUSEADDR = 2;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "socket", SetLastError = true)]
+        internal static partial int Socket(int domain, int type, int protocol);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "bind", SetLastError = true)]
+        internal static partial int Bind(int fd, void* address, uint addressLength);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "listen", SetLastError = true)]
+        internal static partial int Listen(int fd, int backlog);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "setsockopt", SetLastError = true)]
+        internal static partial int SetSockOpt(int fd, int level, int name, void* value, uint length);
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "fcntl", SetLastError = true)]
+        internal static partial int Fcntl(int fd, int command, int argument);
+
+        internal const int F_GETFL = 3;
+        internal const int F_SETFL = 4;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "shutdown", SetLastError = true)]
+        internal static partial int Shutdown(int fd, int how);
+
         [LibraryImport(Libraries.Libc, EntryPoint = "getsockname", SetLastError = true)]
         internal static partial int GetSockName(int fd, void* address, uint* addressLength);
 

@@ -18,15 +18,15 @@ namespace UringScheduler;
 public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
 {
     private readonly UringRuntime _runtime;
-    private readonly Socket _socket;
+    private readonly SocketHandle _socket;
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
-    private UringListener(UringRuntime runtime, Socket socket)
+    private UringListener(UringRuntime runtime, SocketHandle socket, EndPoint localEndPoint)
     {
         _runtime = runtime;
         _socket = socket;
-        LocalEndPoint = socket.LocalEndPoint!;
+        LocalEndPoint = localEndPoint;
     }
 
     /// <summary>The address the listener is bound to, with the real port when it was bound to port 0.</summary>
@@ -46,25 +46,17 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentOutOfRangeException.ThrowIfNegative(backlog);
-        Socket socket = SocketFactory.Create(endPoint, runtime.ActiveBackend);
+        SocketHandle socket = SocketFactory.Create(endPoint, runtime.ActiveBackend);
         try
         {
-            if (endPoint is IPEndPoint)
-            {
-                // As .NET servers do: a restarted server can bind while connections of its previous run are in TIME_WAIT.
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            }
-
-            socket.Bind(endPoint);
-            socket.Listen(backlog);
+            SocketFactory.BindAndListen(socket, endPoint, backlog);
+            return new UringListener(runtime, socket, SocketFactory.ReadEndPoint(socket, endPoint, peer: false) ?? endPoint);
         }
         catch
         {
             socket.Dispose();
             throw;
         }
-
-        return new UringListener(runtime, socket);
     }
 
     /// <summary>
@@ -97,7 +89,7 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         int fd;
         try
         {
-            fd = await OperationIssuer.Issue<AcceptOperation, AcceptRequest>(worker, new OperationTarget(_socket.SafeHandle), new AcceptRequest(this), token)
+            fd = await OperationIssuer.Issue<AcceptOperation, AcceptRequest>(worker, new OperationTarget(_socket), new AcceptRequest(this), token)
                 .AsValueTaskOfInt();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

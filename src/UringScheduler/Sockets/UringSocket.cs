@@ -19,14 +19,14 @@ namespace UringScheduler;
 /// </remarks>
 public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
 {
-    private readonly Socket _socket;
+    private readonly SocketHandle _socket;
     private readonly UringWorker _worker;
     private readonly EndPoint _family;
     private EndPoint? _localEndPoint;
     private EndPoint? _remoteEndPoint;
     private int _disposed;
 
-    private UringSocket(Socket socket, UringWorker worker, EndPoint family)
+    private UringSocket(SocketHandle socket, UringWorker worker, EndPoint family)
     {
         _socket = socket;
         _worker = worker;
@@ -45,8 +45,8 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
     /// <summary>Whether small sends go out at once (<c>TCP_NODELAY</c>), for TCP sockets.</summary>
     public bool NoDelay
     {
-        get => _socket.NoDelay;
-        set => _socket.NoDelay = value;
+        get => SocketFactory.GetNoDelay(_socket);
+        set => SocketFactory.SetNoDelay(_socket, value);
     }
 
     bool ISocketState.IsDisposed => Volatile.Read(ref _disposed) != 0;
@@ -87,12 +87,12 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
 
     private static async ValueTask<UringSocket> ConnectOnAsync(UringWorker worker, EndPoint remoteEndPoint, CancellationToken cancellationToken)
     {
-        Socket socket = SocketFactory.Create(remoteEndPoint, worker.Runtime.ActiveBackend);
+        SocketHandle socket = SocketFactory.Create(remoteEndPoint, worker.Runtime.ActiveBackend);
         var connection = new UringSocket(socket, worker, remoteEndPoint);
         try
         {
             SocketAddress address = remoteEndPoint.Serialize();
-            await OperationIssuer.Issue<ConnectOperation, ConnectRequest>(worker, new OperationTarget(socket.SafeHandle), new ConnectRequest(connection, address.Buffer[..address.Size]), cancellationToken)
+            await OperationIssuer.Issue<ConnectOperation, ConnectRequest>(worker, new OperationTarget(socket), new ConnectRequest(connection, address.Buffer[..address.Size]), cancellationToken)
                 .AsValueTask();
         }
         catch
@@ -106,7 +106,8 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
 
     /// <summary>
     /// Adopts a connected <see cref="Socket"/>: from now on its receives and sends go through a worker's ring (this
-    /// worker's on a worker thread, else one of the ambient runtime). The socket must not be used directly afterwards.
+    /// worker's on a worker thread, else one of the ambient runtime). The descriptor is taken away from
+    /// <paramref name="socket"/>, which must not be used afterwards.
     /// </summary>
     /// <exception cref="ArgumentException">The socket is not a connected stream socket.</exception>
     public static UringSocket FromSocket(Socket socket)
@@ -118,17 +119,13 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
         }
 
         UringWorker worker = OperationIssuer.ResolveWorker();
-        SocketFactory.Configure(socket, worker.Runtime.ActiveBackend);
-        return new UringSocket(socket, worker, socket.RemoteEndPoint ?? socket.LocalEndPoint!);
+        EndPoint family = socket.RemoteEndPoint ?? socket.LocalEndPoint!;
+        return new UringSocket(SocketFactory.TakeOver(socket, worker.Runtime.ActiveBackend), worker, family);
     }
 
     /// <summary>Wraps a descriptor accepted by <paramref name="worker"/>'s ring on a listener bound to <paramref name="listenerEndPoint"/>.</summary>
-    internal static UringSocket Adopt(int fd, UringWorker worker, EndPoint listenerEndPoint)
-    {
-        var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        SocketFactory.Configure(socket, worker.Runtime.ActiveBackend);
-        return new UringSocket(socket, worker, listenerEndPoint);
-    }
+    internal static UringSocket Adopt(int fd, UringWorker worker, EndPoint listenerEndPoint) =>
+        new(new SocketHandle(fd), worker, listenerEndPoint);
 
     /// <summary>Receives into <paramref name="buffer"/>.</summary>
     /// <returns>The bytes received: 0 when the peer has closed its side (or at once, for an empty buffer).</returns>
@@ -147,7 +144,7 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
             return new ValueTask<int>(0);
         }
 
-        return OperationIssuer.Issue<ReceiveOperation, ReceiveRequest>(_worker, new OperationTarget(_socket.SafeHandle), new ReceiveRequest(this, buffer), cancellationToken)
+        return OperationIssuer.Issue<ReceiveOperation, ReceiveRequest>(_worker, new OperationTarget(_socket), new ReceiveRequest(this, buffer), cancellationToken)
             .AsValueTaskOfInt();
     }
 
@@ -168,7 +165,7 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
             return new ValueTask<int>(0);
         }
 
-        return OperationIssuer.Issue<SendOperation, SendRequest>(_worker, new OperationTarget(_socket.SafeHandle), new SendRequest(this, buffer), cancellationToken)
+        return OperationIssuer.Issue<SendOperation, SendRequest>(_worker, new OperationTarget(_socket), new SendRequest(this, buffer), cancellationToken)
             .AsValueTaskOfInt();
     }
 
@@ -178,7 +175,11 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
     public void Shutdown(SocketShutdown how)
     {
         ThrowIfDisposed();
-        _socket.Shutdown(how);
+        int errno = SocketFactory.Shutdown(_socket, how);
+        if (errno != 0)
+        {
+            throw SocketErrors.FromErrno(errno);
+        }
     }
 
     /// <summary>A <see cref="Stream"/> over this socket, for protocol code written against streams. Disposing it disposes the socket.</summary>
