@@ -39,6 +39,9 @@ public sealed class UringDevice : StorageDeviceBase
     private int _fallbackLogged;
     private volatile bool _disposed;
 
+    // Set under _openLock once the files are closed for good: a segment is not opened again after that.
+    private bool _closed;
+
     /// <summary>Creates a device whose segment files are <c><paramref name="filename"/>.N</c>.</summary>
     /// <param name="filename">The path of the files, without the segment suffix; its directory is created if missing.</param>
     /// <param name="runtime">The runtime whose workers serve the device; it must outlive the device.</param>
@@ -101,6 +104,7 @@ public sealed class UringDevice : StorageDeviceBase
     private void Submit(bool isWrite, int segmentId, ulong fileOffset, IntPtr memory, uint length, DeviceIOCompletionCallback callback, object context)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (!_pool.TryDequeue(out DeviceRequest? request))
         {
             request = new DeviceRequest(this);
@@ -133,7 +137,7 @@ public sealed class UringDevice : StorageDeviceBase
 
         lock (_openLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(_closed, this);
             if (_files.TryGetValue(segment, out file))
             {
                 return file;
@@ -212,7 +216,7 @@ public sealed class UringDevice : StorageDeviceBase
     public override void Reset()
     {
         Drain();
-        CloseFiles(delete: _options.DeleteOnClose);
+        CloseFiles(delete: _options.DeleteOnClose, final: false);
     }
 
     /// <summary>
@@ -227,13 +231,9 @@ public sealed class UringDevice : StorageDeviceBase
             return;
         }
 
-        lock (_openLock)
-        {
-            _disposed = true;
-        }
-
+        _disposed = true;
         Drain();
-        CloseFiles(delete: _options.DeleteOnClose);
+        CloseFiles(delete: _options.DeleteOnClose, final: true);
     }
 
     private void Drain()
@@ -251,10 +251,11 @@ public sealed class UringDevice : StorageDeviceBase
         }
     }
 
-    private void CloseFiles(bool delete)
+    private void CloseFiles(bool delete, bool final)
     {
         lock (_openLock)
         {
+            _closed |= final;
             foreach (KeyValuePair<int, UringFile> entry in _files)
             {
                 if (_files.TryRemove(entry.Key, out UringFile? file))
