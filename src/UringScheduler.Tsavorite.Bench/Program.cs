@@ -11,6 +11,17 @@ using UringScheduler.Tsavorite;
 
 // garnet-bench: an embedded Garnet server with its storage tier on each device in turn, loaded and read by
 // redis-benchmark (SET load, then GET on random keys), with the ThreadPool work items counted per phase.
+if (args.Length > 0 && args[0] == "device")
+{
+    // garnet-bench device [devices] [threads] [seconds] [file MiB] [workers]
+    string[] deviceNames = args.Length > 1 ? args[1].Split(',') : ["uring", "randomaccess", "filestream"];
+    int threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 32;
+    int seconds = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10;
+    long fileMiB = args.Length > 4 ? long.Parse(args[4], CultureInfo.InvariantCulture) : 512;
+    int workerCount = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
+    return DeviceBench.Run(deviceNames, Path.GetFullPath("artifacts/garnet-bench-device"), fileMiB << 20, threads, TimeSpan.FromSeconds(seconds), workerCount);
+}
+
 var settings = BenchSettings.Parse(args);
 if (settings is null)
 {
@@ -211,7 +222,7 @@ internal sealed class BenchSettings
     public long SetRequests { get; private set; }
     public long GetRequests { get; private set; } = 200_000;
     public int Clients { get; private set; } = 32;
-    public int Workers { get; private set; } = 1;
+    public int Workers { get; private set; } = Environment.ProcessorCount;
     public int Port { get; private set; } = 6391;
     public string Directory { get; private set; } = Path.GetFullPath("artifacts/garnet-bench");
     public string? JsonPath { get; private set; }
