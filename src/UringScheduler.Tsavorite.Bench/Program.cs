@@ -46,15 +46,15 @@ foreach (string device in settings.Devices)
 }
 
 Console.WriteLine();
-Console.WriteLine("| device | phase | requests/s | avg ms | p50 ms | p99 ms | max ms | TP items/request | device reads | device writes | TP items/device I/O | loadavg |");
-Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+Console.WriteLine("| device | phase | requests/s | avg ms | p50 ms | p99 ms | max ms | server CPU us/request | TP items/request | device reads | device writes | TP items/device I/O | loadavg |");
+Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
 foreach (PhaseResult r in results)
 {
     string perIo = r.DeviceReads + r.DeviceWrites > 0 ? (r.ThreadPoolItems / (double)(r.DeviceReads + r.DeviceWrites)).ToString("F3", CultureInfo.InvariantCulture) : "n/a";
     string reads = r.DeviceReads >= 0 ? r.DeviceReads.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
     string writes = r.DeviceWrites >= 0 ? r.DeviceWrites.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
     Console.WriteLine(FormattableString.Invariant(
-        $"| {r.Device} | {r.Phase} | {r.RequestsPerSecond:N0} | {r.AvgMs:F3} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.MaxMs:F3} | {r.ThreadPoolItems / (double)r.Requests:F3} | {reads} | {writes} | {perIo} | {r.LoadAverage} |"));
+        $"| {r.Device} | {r.Phase} | {r.RequestsPerSecond:N0} | {r.AvgMs:F3} | {r.P50Ms:F3} | {r.P99Ms:F3} | {r.MaxMs:F3} | {r.ServerCpuUsPerRequest:F1} | {r.ThreadPoolItems / (double)r.Requests:F3} | {reads} | {writes} | {perIo} | {r.LoadAverage} |"));
 }
 
 if (settings.JsonPath is not null)
@@ -118,6 +118,10 @@ static IEnumerable<PhaseResult> RunDevice(string device, BenchSettings settings)
         // every device starts the GET phase from the disk (a buffered device's cache warms up again while it runs).
         PageCache.Evict(Path.Combine(directory, "log"));
         results.Add(Phase(device, "GET", settings, creator, $"-t get -n {settings.GetRequests} -r {settings.Keys}", settings.GetRequests));
+
+        // The same GETs on a key that does not exist: served from the hash index with no device I/O, they show what
+        // the server and its network layer cost (ThreadPool items included) without the device.
+        results.Add(Phase(device, "GET-no-io", settings, creator, $"-t get -n {settings.GetRequests / 2}", settings.GetRequests / 2));
     }
 
     runtime?.Dispose();
@@ -129,20 +133,22 @@ static PhaseResult Phase(string device, string phase, BenchSettings settings, Ur
 {
     (long reads0, long writes0) = creator?.CompletedOperations() ?? (-1, -1);
     long items0 = ThreadPool.CompletedWorkItemCount;
+    TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     string load = Load();
     RedisBenchmark.Result r = RedisBenchmark.Run(settings.Port, settings.Clients, workload);
     long items = ThreadPool.CompletedWorkItemCount - items0;
+    double cpuUs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMicroseconds / requests;
     (long reads1, long writes1) = creator?.CompletedOperations() ?? (-1, -1);
-    var result = new PhaseResult(device, phase, requests, r.RequestsPerSecond, r.AvgMs, r.P50Ms, r.P99Ms, r.MaxMs, items,
+    var result = new PhaseResult(device, phase, requests, r.RequestsPerSecond, r.AvgMs, r.P50Ms, r.P99Ms, r.MaxMs, cpuUs, items,
         creator is null ? -1 : reads1 - reads0, creator is null ? -1 : writes1 - writes0, load);
-    Console.WriteLine(FormattableString.Invariant($"[{device}] {phase}: {r.RequestsPerSecond:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, {items:N0} ThreadPool items, loadavg {load}"));
+    Console.WriteLine(FormattableString.Invariant($"[{device}] {phase}: {r.RequestsPerSecond:N0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms, {cpuUs:F1} us server CPU/request, {items:N0} ThreadPool items, loadavg {load}"));
     return result;
 }
 
 static string Load() => File.ReadAllText("/proc/loadavg").Trim();
 
 internal sealed record PhaseResult(string Device, string Phase, long Requests, double RequestsPerSecond, double AvgMs, double P50Ms, double P99Ms, double MaxMs,
-    long ThreadPoolItems, long DeviceReads, long DeviceWrites, string LoadAverage);
+    double ServerCpuUsPerRequest, long ThreadPoolItems, long DeviceReads, long DeviceWrites, string LoadAverage);
 
 internal static partial class PageCache
 {
