@@ -13,16 +13,16 @@ internal static unsafe class DeviceBench
 {
     private const int Block = 4096;
 
-    public static int Run(string[] devices, string directory, long fileSize, int threads, TimeSpan duration, int workers)
+    public static int Run(string[] devices, string directory, long fileSize, int threads, TimeSpan duration, int workers, bool pin)
     {
         Directory.CreateDirectory(directory);
-        Console.WriteLine($"device bench: {threads} threads, 4 KiB random reads over {fileSize >> 20} MiB, {duration.TotalSeconds:F0} s per device, workers {workers}, loadavg {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"device bench: {threads} threads, 4 KiB random reads over {fileSize >> 20} MiB, {duration.TotalSeconds:F0} s per device, workers {workers}{(pin ? " pinned" : " not pinned")}, loadavg {File.ReadAllText("/proc/loadavg").Trim()}");
         Console.WriteLine("| device | reads/s | p50 us | p99 us | p99.9 us | TP items/read | CPU us/read | loadavg |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (string name in devices)
         {
             string path = Path.Combine(directory, name, "data");
-            UringRuntime? runtime = name == "uring" ? new UringRuntime(new UringRuntimeOptions { WorkerCount = workers }) : null;
+            UringRuntime? runtime = name == "uring" ? new UringRuntime(new UringRuntimeOptions { WorkerCount = workers, PinWorkersToCpus = pin }) : null;
             IDevice device = name switch
             {
                 "uring" => new UringDevice(path, runtime!),

@@ -13,13 +13,14 @@ using UringScheduler.Tsavorite;
 // redis-benchmark (SET load, then GET on random keys), with the ThreadPool work items counted per phase.
 if (args.Length > 0 && args[0] == "device")
 {
-    // garnet-bench device [devices] [threads] [seconds] [file MiB] [workers]
+    // garnet-bench device [devices] [threads] [seconds] [file MiB] [workers] [pin|no-pin]
     string[] deviceNames = args.Length > 1 ? args[1].Split(',') : ["uring", "randomaccess", "filestream"];
     int threads = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 32;
     int seconds = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 10;
     long fileMiB = args.Length > 4 ? long.Parse(args[4], CultureInfo.InvariantCulture) : 512;
     int workerCount = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : Environment.ProcessorCount;
-    return DeviceBench.Run(deviceNames, Path.GetFullPath("artifacts/garnet-bench-device"), fileMiB << 20, threads, TimeSpan.FromSeconds(seconds), workerCount);
+    bool pin = !(args.Length > 6 && args[6] == "no-pin");
+    return DeviceBench.Run(deviceNames, Path.GetFullPath("artifacts/garnet-bench-device"), fileMiB << 20, threads, TimeSpan.FromSeconds(seconds), workerCount, pin);
 }
 
 var settings = BenchSettings.Parse(args);
@@ -75,7 +76,7 @@ static IEnumerable<PhaseResult> RunDevice(string device, BenchSettings settings)
 
     Directory.CreateDirectory(directory);
     UringRuntime? runtime = device == "uring"
-        ? new UringRuntime(new UringRuntimeOptions { WorkerCount = settings.Workers })
+        ? new UringRuntime(new UringRuntimeOptions { WorkerCount = settings.Workers, PinWorkersToCpus = settings.Pin })
         : null;
     UringNamedDeviceFactoryCreator? creator = runtime is null ? null : new UringNamedDeviceFactoryCreator(runtime);
     var options = new GarnetServerOptions
@@ -229,6 +230,7 @@ internal sealed class BenchSettings
     public long GetRequests { get; private set; } = 200_000;
     public int Clients { get; private set; } = 32;
     public int Workers { get; private set; } = Environment.ProcessorCount;
+    public bool Pin { get; private set; } = true;
     public int Port { get; private set; } = 6391;
     public string Directory { get; private set; } = Path.GetFullPath("artifacts/garnet-bench");
     public string? JsonPath { get; private set; }
@@ -252,13 +254,14 @@ internal sealed class BenchSettings
                 case "--get-requests": s.GetRequests = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--clients": s.Clients = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--workers": s.Workers = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--no-pin": s.Pin = false; break;
                 case "--port": s.Port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--dir": s.Directory = Path.GetFullPath(Next()); break;
                 case "--json": s.JsonPath = Next(); break;
                 default:
                     Console.Error.WriteLine("usage: garnet-bench [--devices uring,randomaccess,filestream] [--keys N] [--value-size B] [--memory 32m] " +
                         "[--page-size 1m] [--segment-size 256m] [--index 16m] [--set-requests N (default 3 x keys)] [--get-requests N] [--clients N] " +
-                        "[--workers N] [--port N] [--dir PATH] [--json PATH]");
+                        "[--workers N] [--no-pin] [--port N] [--dir PATH] [--json PATH]");
                     return null;
             }
         }
