@@ -91,6 +91,47 @@ public sealed class UringDeviceTests
         Assert.That(actual.SequenceEqual(scratch.AsSpan(0, actual.Length)), Is.True, $"data read at {address} differs from what was written");
     }
 
+    [TestCase(DeviceType.RandomAccess)]
+    [TestCase(DeviceType.FileStream)]
+    public async Task FilesAreInterchangeable_WithTsavoritesOwnLocalDevices(DeviceType other)
+    {
+        using var dir = new TempDirectory();
+        await using UringRuntime runtime = TestRuntime.Create();
+        string written = Path.Combine(dir.Path, "a", "hlog");
+        using var buffer = new AlignedBuffer(8192);
+        using var back = new AlignedBuffer(8192);
+        DeviceIo.Fill(buffer.Span, 7);
+
+        // Theirs writes two segments, ours reads them; then ours writes and theirs reads.
+        using (IDevice theirs = Devices.CreateLogDevice(written, other))
+        {
+            theirs.Initialize(SegmentSize);
+            await DeviceIo.WriteAsync(theirs, buffer.Pointer, 4096, 8192).Ok();
+            await DeviceIo.WriteAsync(theirs, buffer.Pointer, (ulong)SegmentSize, 8192).Ok();
+        }
+
+        using (var ours = new UringDevice(written, runtime))
+        {
+            ours.Initialize(SegmentSize);
+            await DeviceIo.ReadAsync(ours, 4096, back.Pointer, 8192).Ok();
+            Assert.That(back.Span.SequenceEqual(buffer.Span), Is.True, "segment 0");
+            back.Span.Clear();
+            await DeviceIo.ReadAsync(ours, (ulong)SegmentSize, back.Pointer, 8192).Ok();
+            Assert.That(back.Span.SequenceEqual(buffer.Span), Is.True, "segment 1");
+            await DeviceIo.WriteAsync(ours, buffer.Pointer, (ulong)SegmentSize + 8192, 8192).Ok();
+        }
+
+        back.Span.Clear();
+        using (IDevice theirs = Devices.CreateLogDevice(written, other))
+        {
+            theirs.Initialize(SegmentSize);
+            await DeviceIo.ReadAsync(theirs, (ulong)SegmentSize + 8192, back.Pointer, 8192).Ok();
+            Assert.That(back.Span.SequenceEqual(buffer.Span), Is.True, "written by UringDevice, read by Tsavorite's device");
+        }
+
+        Assert.That(Directory.GetFiles(Path.GetDirectoryName(written)!).Select(Path.GetFileName), Is.EquivalentTo(new[] { "hlog.0", "hlog.1" }));
+    }
+
     [Test]
     public async Task ShortReadAtEndOfFile_ReturnsTheBytesThere()
     {
