@@ -297,6 +297,50 @@ public sealed class UringDeviceTests
     }
 
     [Test]
+    public async Task ForeignThreadRequests_AllocateNothingPerIoInSteadyState()
+    {
+        using var dir = new TempDirectory();
+        await using UringRuntime runtime = TestRuntime.Create();
+        using var device = new UringDevice(Path.Combine(dir.Path, "alloc"), runtime);
+        using var buffer = new AlignedBuffer(64 * 1024);
+        await DeviceIo.WriteAsync(device, buffer.Pointer, 0, 64 * 1024).Ok();
+
+        int completed = 0;
+        DeviceIOCompletionCallback callback = (_, _, _, _) => Interlocked.Increment(ref completed);
+        void ReadBatch(int count)
+        {
+            int target = Volatile.Read(ref completed) + count;
+            for (int i = 0; i < count; i++)
+            {
+                while (device.Throttle())
+                {
+                    Thread.SpinWait(20);
+                }
+
+                device.ReadAsync((ulong)(i % 16 * 4096), buffer.Pointer + i % 16 * 4096, 4096, callback, null);
+            }
+
+            SpinWait.SpinUntil(() => Volatile.Read(ref completed) >= target, TimeSpan.FromSeconds(30));
+        }
+
+        long allocated = 0;
+        const int Reads = 4000;
+        var thread = new Thread(() =>
+        {
+            ReadBatch(2000); // warm-up: request pool, operation slabs, queues reach their steady size
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            ReadBatch(Reads);
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        });
+        thread.Start();
+        Assert.That(thread.Join(TimeSpan.FromSeconds(60)), Is.True);
+        TestContext.Out.WriteLine($"{allocated} bytes allocated by the process over {Reads} reads");
+
+        // Process-wide: the test host's own threads may allocate a little meanwhile; 16 bytes per read would be 64 KB.
+        Assert.That(allocated, Is.LessThan(Reads * 16L), "bytes allocated during the reads");
+    }
+
+    [Test]
     public async Task Dispose_WaitsForRequestsInFlight_AndDeleteOnCloseRemovesTheFiles()
     {
         using var dir = new TempDirectory();
