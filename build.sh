@@ -3,6 +3,7 @@
 #   ./build.sh [build]        Release build of the whole solution
 #   ./build.sh test           Release build, then every test project; prints the totals
 #   ./build.sh bench [args]   runs uring-bench (src/UringScheduler.Bench) with the given arguments
+#   ./build.sh kv [args]      runs the UringKv sample (RESP key-value service), see docs/storage-service.md
 #   ./build.sh clean          removes build output
 set -euo pipefail
 
@@ -57,13 +58,18 @@ case "$cmd" in
         dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
         exec dotnet "src/UringScheduler.Bench/bin/Release/net10.0/uring-bench.dll" "$@"
         ;;
+    kv)
+        proj="samples/UringKv/UringKv.csproj"
+        dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
+        exec dotnet "samples/UringKv/bin/Release/net10.0/UringKv.dll" "$@"
+        ;;
     clean)
         dotnet clean UringScheduler.sln -c Release -nologo -v:quiet >/dev/null 2>&1 || true
         find src test samples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
         rm -rf artifacts
         ;;
     *)
-        echo "usage: ./build.sh [build|test|bench [args]|clean]" >&2
+        echo "usage: ./build.sh [build|test|bench [args]|kv [args]|clean]" >&2
         exit 2
         ;;
 esac

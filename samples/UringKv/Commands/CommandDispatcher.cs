@@ -46,7 +46,9 @@ internal sealed partial class CommandDispatcher(KvServer server, int workerId)
             {
                 "get" => RunKeyed(s_get, args[1], default, 0),
                 "set" => Set(args),
-                "del" => CountKeys(args, delete: true),
+                "setnx" => SetIfAbsent(args),
+                "setex" or "psetex" => Error($"ERR {command.Name.ToUpperInvariant()} is not supported: keys do not expire in this server"),
+                "del" or "unlink" => CountKeys(args, delete: true),
                 "exists" => CountKeys(args, delete: false),
                 "mget" => MultiGet(args),
                 "mset" => MultiSet(args),
@@ -160,6 +162,17 @@ internal sealed partial class CommandDispatcher(KvServer server, int workerId)
         }
 
         return RunKeyed(s_set, args[1], args[2], (long)condition);
+    }
+
+    // SETNX answers 1 or 0 where SET NX answers OK or nil.
+    private ValueTask<Reply> SetIfAbsent(CommandArgs args)
+    {
+        ValueTask<Reply> set = RunKeyed(s_set, args[1], args[2], (long)SetCondition.IfAbsent);
+        return set.IsCompletedSuccessfully ? Value(AsInteger(set.Result)) : AsIntegerAsync(set);
+
+        static Reply AsInteger(Reply reply) => reply.Kind == ReplyKind.Error ? reply : Reply.FromInteger(ReferenceEquals(reply.Payload, Reply.Ok.Payload) ? 1 : 0);
+
+        static async ValueTask<Reply> AsIntegerAsync(ValueTask<Reply> set) => AsInteger(await set);
     }
 
     private ValueTask<Reply> IncrementBy(CommandArgs args, bool negate)

@@ -7,6 +7,10 @@ internal static class CommandTable
     [
         new("get", 2, ["readonly", "fast"], 1, 1, 1, "@read @string @fast", "Returns the string value of a key."),
         new("set", -3, ["write", "denyoom"], 1, 1, 1, "@write @string @slow", "Sets the string value of a key (NX/XX; EX/PX refused: keys do not expire here)."),
+        new("setnx", 3, ["write", "denyoom", "fast"], 1, 1, 1, "@write @string @fast", "Sets the string value of a key only when the key does not exist."),
+        new("setex", 4, ["write", "denyoom"], 1, 1, 1, "@write @string @slow", "Refused: keys do not expire here."),
+        new("psetex", 4, ["write", "denyoom"], 1, 1, 1, "@write @string @slow", "Refused: keys do not expire here."),
+        new("unlink", -2, ["write", "fast"], 1, -1, 1, "@keyspace @write @fast", "Deletes one or more keys (as DEL here)."),
         new("del", -2, ["write"], 1, -1, 1, "@keyspace @write @slow", "Deletes one or more keys."),
         new("exists", -2, ["readonly", "fast"], 1, -1, 1, "@keyspace @read @fast", "Determines whether one or more keys exist."),
         new("mget", -2, ["readonly", "fast"], 1, -1, 1, "@read @string @fast", "Atomically returns the string values of one or more keys."),
