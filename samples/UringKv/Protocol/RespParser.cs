@@ -320,7 +320,8 @@ internal sealed class RespParser
         return ParseStatus.Error;
     }
 
-    private void Reset()
+    /// <summary>Forgets a request parsed in part (its connection is gone).</summary>
+    public void Reset()
     {
         _multiBulkCount = -1;
         _bulkLength = -1;
