@@ -42,7 +42,7 @@ internal sealed partial class CommandDispatcher
                 .Append("uptime_in_seconds:").Append((long)uptime.TotalSeconds).Append("\r\n")
                 .Append("uptime_in_days:").Append((long)uptime.TotalDays).Append("\r\n")
                 .Append("workers:").Append(_shards.Count).Append("\r\n")
-                .Append("transport:system.net.sockets\r\n")
+                .Append("transport:").Append(UringKv.Transport.KvTransport.Name).Append("\r\n")
                 .Append("\r\n");
         }
 

@@ -69,7 +69,19 @@ internal sealed class ShardService(KvServer server, ILoggerFactory loggerFactory
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                IKvConnection transport = await listener.AcceptAsync(stoppingToken);
+                IKvConnection transport;
+                try
+                {
+                    transport = await listener.AcceptAsync(stoppingToken);
+                }
+                catch (SocketException e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Out of descriptors, a connection reset before it was accepted...: the listener goes on.
+                    Log.AcceptFailed(_logger, worker.Id, e);
+                    await worker.DelayAsync(TimeSpan.FromMilliseconds(50), stoppingToken);
+                    continue;
+                }
+
                 var client = new ClientState(server.NextClientId(), transport.RemoteEndPoint?.ToString() ?? "?");
                 var connection = new ClientConnection(transport, dispatcher, client);
                 store.Statistics.Connections++;

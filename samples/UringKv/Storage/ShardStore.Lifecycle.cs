@@ -125,4 +125,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "UringKv stopped: {Shards} shard(s) closed")]
     public static partial void ServerStopped(ILogger logger, int shards);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Worker {Worker}: accepting a connection failed")]
+    public static partial void AcceptFailed(ILogger logger, int worker, Exception exception);
 }

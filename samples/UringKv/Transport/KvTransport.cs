@@ -16,6 +16,9 @@ namespace UringKv.Transport;
 /// </remarks>
 internal static class KvTransport
 {
+    /// <summary>What INFO reports as the transport.</summary>
+    public const string Name = "system.net.sockets";
+
     /// <summary>Binds and listens on <paramref name="endPoint"/> for the workers of <paramref name="runtime"/>.</summary>
     public static IKvListener Bind(UringRuntime runtime, EndPoint endPoint, int backlog = 512)
     {
