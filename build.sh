@@ -4,6 +4,7 @@
 #   ./build.sh test           Release build, then every test project; prints the totals
 #   ./build.sh bench [args]   runs uring-bench (src/UringScheduler.Bench) with the given arguments
 #   ./build.sh kv [args]      runs the UringKv sample (RESP key-value service), see docs/storage-service.md
+#   ./build.sh kv-bench [args] redis-benchmark against UringKv and redis-server (installs redis-tools/redis-server)
 #   ./build.sh clean          removes build output
 set -euo pipefail
 
@@ -63,13 +64,16 @@ case "$cmd" in
         dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
         exec dotnet "samples/UringKv/bin/Release/net10.0/UringKv.dll" "$@"
         ;;
+    kv-bench)
+        exec bash samples/UringKv/kv-bench.sh "$@"
+        ;;
     clean)
         dotnet clean UringScheduler.sln -c Release -nologo -v:quiet >/dev/null 2>&1 || true
         find src test samples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
         rm -rf artifacts
         ;;
     *)
-        echo "usage: ./build.sh [build|test|bench [args]|kv [args]|clean]" >&2
+        echo "usage: ./build.sh [build|test|bench [args]|kv [args]|kv-bench [args]|clean]" >&2
         exit 2
         ;;
 esac

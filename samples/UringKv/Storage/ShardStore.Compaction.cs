@@ -162,8 +162,15 @@ internal sealed partial class ShardStore
 
         // Only now, with the new files durable, may the index point at them and the old files go.
         NativeMethods.SyncDirectory(_directory);
+        int moved = 0;
         foreach ((KeyEntry entry, ulong sequence, Segment target, long offset, int size) in moves)
         {
+            if (++moved % 4096 == 0)
+            {
+                // Let requests run; each entry is checked when it is moved, and the old files stay until the end.
+                await Task.Yield();
+            }
+
             if (entry.Sequence == sequence && !entry.IsDeleted && entry.Batch is null && inputSet.Contains(entry.Segment)
                 && _index.TryGetValue(entry.Key, out KeyEntry? current) && current == entry)
             {
