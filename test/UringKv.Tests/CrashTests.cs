@@ -82,31 +82,6 @@ public sealed class CrashTests
         }
     }
 
-    [Test]
-    public async Task DifferentWorkerCount_IsRefusedWithAClearMessage()
-    {
-        using var folder = new TempFolder();
-        using (ServerProcess server = await ServerProcess.StartAsync(folder.Path, workers: 2))
-        {
-            Assert.That(await server.TerminateAsync(), Is.EqualTo(0));
-        }
-
-        string dll = Path.Combine(AppContext.BaseDirectory, "UringKv.dll");
-        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { dll, "--port", "0", "--dir", folder.Path, "--workers", "1" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = System.Diagnostics.Process.Start(info)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.That(process.ExitCode, Is.EqualTo(1));
-        Assert.That(await output + await error, Does.Contain("was written with 2 shard(s)").And.Contain("--workers 2"));
-    }
-
     // One connection writing pipelined batches of 50 SETs of unique keys until the server dies or the test stops it.
     private static void Write(ServerProcess server, int writer, ConcurrentDictionary<string, string> acknowledged, ConcurrentDictionary<string, string> sent, CancellationToken stop)
     {

@@ -130,6 +130,18 @@ public sealed class RecoveryTests
         Assert.That(harness.Store!.KeyCount, Is.EqualTo(5));
     }
 
+    [Test]
+    public async Task DifferentShardCount_IsRefusedWithAClearMessage()
+    {
+        using var folder = new TempFolder();
+        await using (TestServer server = await TestServer.StartAsync(folder.Path, workers: 2))
+        {
+        }
+
+        var error = Assert.ThrowsAsync<InvalidOperationException>(() => TestServer.StartAsync(folder.Path, workers: 1));
+        Assert.That(error!.Message, Does.Contain("was written with 2 shard(s)").And.Contain("--workers 2"));
+    }
+
     private static async Task<string> WriteAsync(string directory, int count)
     {
         await using var harness = new StoreHarness(directory);

@@ -43,8 +43,17 @@ internal sealed class TestServer : IAsyncDisposable
         IHost host = KvHost.Build(options, logging => logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
         KvServer server = host.Services.GetRequiredService<KvServer>();
         await host.StartAsync();
-        var endPoint = (IPEndPoint)await server.Ready.WaitAsync(TimeSpan.FromSeconds(20));
-        return new TestServer(host, server, endPoint, directory);
+        try
+        {
+            var endPoint = (IPEndPoint)await server.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+            return new TestServer(host, server, endPoint, directory);
+        }
+        catch
+        {
+            await host.StopAsync();
+            host.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> on the worker of <paramref name="shard"/> (that shard's own thread).</summary>

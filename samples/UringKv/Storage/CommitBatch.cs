@@ -1,4 +1,5 @@
 using System.Buffers;
+using UringKv.Protocol;
 
 namespace UringKv.Storage;
 
@@ -10,6 +11,7 @@ internal sealed class CommitBatch(Segment segment, long fileOffset, long sequenc
 {
     private readonly TaskCompletionSource _acknowledged = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+    private Task<Reply>? _ok;
 
     public Segment Segment { get; } = segment;
 
@@ -48,6 +50,25 @@ internal sealed class CommitBatch(Segment segment, long fileOffset, long sequenc
     {
         Length += size;
         RecordCount++;
+    }
+
+    /// <summary>
+    /// "+OK" once the batch is acknowledged (an error if it fails): one task shared by every write of the batch that
+    /// answers OK, instead of one awaiting state machine per write.
+    /// </summary>
+    public ValueTask<Reply> OkWhenAcknowledged()
+    {
+        if (_acknowledged.Task.IsCompletedSuccessfully)
+        {
+            return new ValueTask<Reply>(Reply.Ok);
+        }
+
+        _ok ??= _acknowledged.Task.ContinueWith(
+            static t => t.IsCompletedSuccessfully ? Reply.Ok : Reply.FromError($"ERR the write could not be made durable: {t.Exception?.InnerException?.Message}"),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return new ValueTask<Reply>(_ok);
     }
 
     public void Acknowledge() => _acknowledged.TrySetResult();

@@ -1,14 +1,28 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace UringKv.Storage;
 
-/// <summary>fsync of a directory, which .NET has no API for: makes a new or removed segment's name durable.</summary>
+/// <summary>Directory handles and fsync, which .NET has no API for: they make a new segment's name durable.</summary>
 internal static partial class NativeMethods
 {
     private const int ReadOnly = 0;
     private const int Directory = 0x10000; // O_DIRECTORY on x86_64 and arm64
     private const int CloseOnExec = 0x80000;
 
+    /// <summary>Opens a directory for fsync (through a ring: <c>UringFile.FromHandle(handle).FlushAsync()</c>).</summary>
+    public static SafeFileHandle OpenDirectory(string path)
+    {
+        int fd = Open(path, ReadOnly | Directory | CloseOnExec);
+        if (fd < 0)
+        {
+            throw new IOException($"open({path}) failed: {Marshal.GetLastPInvokeErrorMessage()}", Marshal.GetLastPInvokeError());
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>fsync of a directory with a blocking system call (for start-up, off the hot path).</summary>
     public static void SyncDirectory(string path)
     {
         int fd = Open(path, ReadOnly | Directory | CloseOnExec);

@@ -150,7 +150,7 @@ internal sealed partial class ShardStore
                 await segment.File.FlushAsync(dataOnly: true);
                 if (created)
                 {
-                    NativeMethods.SyncDirectory(_directory);
+                    await SyncDirectoryAsync();
                 }
 
                 Statistics.Fsyncs++;
@@ -211,7 +211,7 @@ internal sealed partial class ShardStore
         if (_directoryNeedsSync)
         {
             _directoryNeedsSync = false;
-            NativeMethods.SyncDirectory(_directory);
+            await SyncDirectoryAsync();
         }
 
         if (synced)

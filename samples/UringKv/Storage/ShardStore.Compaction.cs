@@ -15,13 +15,13 @@ internal sealed partial class ShardStore
     /// <summary>Compacts the segments that qualify; returns how many were merged.</summary>
     public async Task<int> CompactAsync(bool all = false)
     {
-        if (_compacting || _closed)
+        if (_compacting || _stopping)
         {
             return 0;
         }
 
         List<Segment> inputs = _segments
-            .Where(s => s.IsSealed && s.Length > 0 && (all ? s.DeadBytes > 0 : s.DeadBytes >= _options.CompactionDeadRatio * s.Length))
+            .Where(s => s.IsSealed && s.File is not null && s.Length > 0 && (all ? s.DeadBytes > 0 : s.DeadBytes >= _options.CompactionDeadRatio * s.Length))
             .ToList();
         if (inputs.Count == 0)
         {
@@ -139,8 +139,9 @@ internal sealed partial class ShardStore
                 ReleaseReader(input);
             }
 
-            if (_closed)
+            if (_stopping)
             {
+                // The shard is closing: give up; nothing points at the new files yet.
                 foreach (Segment o in outputs)
                 {
                     await DiscardAsync(o);
@@ -161,7 +162,7 @@ internal sealed partial class ShardStore
         }
 
         // Only now, with the new files durable, may the index point at them and the old files go.
-        NativeMethods.SyncDirectory(_directory);
+        await SyncDirectoryAsync();
         int moved = 0;
         foreach ((KeyEntry entry, ulong sequence, Segment target, long offset, int size) in moves)
         {

@@ -56,6 +56,7 @@ internal sealed partial class ShardStore
     /// </summary>
     public async Task CloseAsync()
     {
+        _stopping = true;
         while (_committing || _open is not null || _compacting)
         {
             await _worker.DelayAsync(TimeSpan.FromMilliseconds(1));
@@ -87,7 +88,13 @@ internal sealed partial class ShardStore
 
         if (_directoryNeedsSync)
         {
-            NativeMethods.SyncDirectory(_directory);
+            await SyncDirectoryAsync();
+        }
+
+        if (_directoryFile is not null)
+        {
+            await _directoryFile.DisposeAsync();
+            _directoryFile = null;
         }
 
         Log.ShardClosed(_logger, Shard, Statistics.Keys);

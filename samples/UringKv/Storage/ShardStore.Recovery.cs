@@ -71,7 +71,7 @@ internal sealed partial class ShardStore
 
         _nextSequence = maxSequence + 1;
         Statistics.Keys = _index.Count;
-        NativeMethods.SyncDirectory(_directory);
+        await SyncDirectoryAsync();
         Log.ShardOpened(_logger, Shard, _index.Count, _segments.Count, Statistics.DiskBytes);
     }
 

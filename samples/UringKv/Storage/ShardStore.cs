@@ -31,6 +31,8 @@ internal sealed partial class ShardStore
     private int _nextSegmentId = 1;
     private Exception? _writeError;
     private bool _closed;
+    private bool _stopping;
+    private UringFile? _directoryFile;
 
     public ShardStore(int shard, UringWorker worker, StoreOptions options, ILogger logger)
     {
@@ -94,7 +96,7 @@ internal sealed partial class ShardStore
         }
 
         CommitBatch batch = Put(key, value, entry);
-        return AfterAcknowledged(batch, Reply.Ok);
+        return batch.OkWhenAcknowledged();
     }
 
     /// <summary>MSET's part on this shard: keys and values alternate.</summary>
@@ -113,7 +115,7 @@ internal sealed partial class ShardStore
             last = Put(key, keysAndValues[i + 1], Find(key));
         }
 
-        return AfterAcknowledged(last, Reply.Ok);
+        return last is null ? new ValueTask<Reply>(Reply.Ok) : last.OkWhenAcknowledged();
     }
 
     /// <summary>DEL of one key: 1 when it existed.</summary>
@@ -347,6 +349,13 @@ internal sealed partial class ShardStore
         {
             wait = batch;
         }
+    }
+
+    /// <summary>fsync of the shard's folder through the ring, so that new segment files' names are durable.</summary>
+    private async Task SyncDirectoryAsync()
+    {
+        _directoryFile ??= UringFile.FromHandle(NativeMethods.OpenDirectory(_directory), ownsHandle: true);
+        await _directoryFile.FlushAsync();
     }
 
     private Reply WriteErrorReply() =>
