@@ -20,7 +20,17 @@ catch (ArgumentException e)
 }
 
 using IHost host = KvHost.Build(options);
-KvServer server = host.Services.GetRequiredService<KvServer>();
+KvServer server;
+try
+{
+    server = host.Services.GetRequiredService<KvServer>();
+}
+catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"uringkv: did not start: {e.Message}");
+    return 1;
+}
+
 await host.RunAsync();
 if (!server.Ready.IsCompletedSuccessfully)
 {

@@ -41,10 +41,10 @@ internal sealed class TestServer : IAsyncDisposable
             CompactionInterval = compactionInterval ?? TimeSpan.Zero,
         };
         IHost host = KvHost.Build(options, logging => logging.SetMinimumLevel(LogLevel.Warning).AddSimpleConsole());
-        KvServer server = host.Services.GetRequiredService<KvServer>();
-        await host.StartAsync();
         try
         {
+            KvServer server = host.Services.GetRequiredService<KvServer>();
+            await host.StartAsync();
             var endPoint = (IPEndPoint)await server.Ready.WaitAsync(TimeSpan.FromSeconds(30));
             return new TestServer(host, server, endPoint, directory);
         }

@@ -23,7 +23,6 @@ internal sealed class KvServer
     private int _closed;
     private long _nextClientId;
     private long _connectedClients;
-    private bool _layoutChecked;
 
     public KvServer(KvOptions options, UringRuntime runtime, ILogger<KvServer> logger)
     {
@@ -32,6 +31,7 @@ internal sealed class KvServer
         _logger = logger;
         Shards = new ShardSet(runtime.Workers.Count);
         StoreOptions = options.ToStoreOptions();
+        CheckLayout();
     }
 
     public KvOptions Options { get; }
@@ -62,38 +62,35 @@ internal sealed class KvServer
 
     /// <summary>
     /// Checks (or records) how many shards the data folder was written with: keys are placed by hash modulo the
-    /// shard count, so the same folder must be served by as many workers as made it.
+    /// shard count, so the same folder must be served by as many workers as made it. Runs once, when the server is
+    /// created (before the workers open their shards, and not on a worker: it blocks on file system calls).
     /// </summary>
-    public void CheckLayout()
+    private void CheckLayout()
     {
-        lock (_lock)
+        string directory = StoreOptions.Directory;
+        Directory.CreateDirectory(directory);
+        string meta = Path.Combine(directory, "uringkv.meta");
+        string expected = $"shards={Shards.Count}";
+        if (File.Exists(meta))
         {
-            if (_layoutChecked)
+            string found = File.ReadAllText(meta).Trim();
+            if (found != expected)
             {
-                return;
+                string count = found.Replace("shards=", "", StringComparison.Ordinal);
+                throw new InvalidOperationException(
+                    $"{directory} was written with {count} shard(s) and this server has {Shards.Count}: start it with --workers {count} or use another --dir.");
             }
 
-            string directory = StoreOptions.Directory;
-            Directory.CreateDirectory(directory);
-            string meta = Path.Combine(directory, "uringkv.meta");
-            string expected = $"shards={Shards.Count}";
-            if (File.Exists(meta))
-            {
-                string found = File.ReadAllText(meta).Trim();
-                if (found != expected)
-                {
-                    throw new InvalidOperationException(
-                        $"{directory} was written with {found.Replace("shards=", "", StringComparison.Ordinal)} shard(s) and this server has {Shards.Count}: start it with --workers {found.Replace("shards=", "", StringComparison.Ordinal)} or use another --dir.");
-                }
-            }
-            else
-            {
-                File.WriteAllText(meta, expected + "\n");
-                NativeMethods.SyncDirectory(directory);
-            }
-
-            _layoutChecked = true;
+            return;
         }
+
+        using (var stream = new FileStream(meta, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.Write(System.Text.Encoding.ASCII.GetBytes(expected + "\n"));
+            stream.Flush(flushToDisk: true);
+        }
+
+        NativeMethods.SyncDirectory(directory);
     }
 
     /// <summary>A shard is open; the last one binds the listener and announces that the server is ready.</summary>

@@ -24,7 +24,6 @@ internal sealed class ShardService(KvServer server, ILoggerFactory loggerFactory
         {
             try
             {
-                server.CheckLayout();
                 store = new ShardStore(worker.Id, worker, server.StoreOptions, _logger);
                 await store.OpenAsync();
                 server.ShardOpened(store);
