@@ -70,6 +70,27 @@ public sealed class ProtocolTests
     }
 
     [Test]
+    public void ManyKeysInOneCommand_AcrossShards()
+    {
+        using RespConnection c = Connect();
+        var mset = new List<string> { "MSET" };
+        var mget = new List<string> { "MGET" };
+        for (int i = 0; i < 3000; i++)
+        {
+            mset.Add($"many:{i}");
+            mset.Add($"v{i}");
+            mget.Add($"many:{i}");
+        }
+
+        Assert.That(c.Call([.. mset]), Is.EqualTo("+OK"));
+        Assert.That(c.Call([.. mget]), Is.EqualTo("*[" + string.Join(", ", Enumerable.Range(0, 3000).Select(i => $"$v{i}")) + "]"));
+        mget[0] = "DEL";
+        Assert.That(c.Call([.. mget]), Is.EqualTo(":3000"));
+        Assert.That(c.Call("DBSIZE"), Does.Match("^:[0-9]+$"));
+        Assert.That(c.Call("EXISTS", "many:0", "many:2999"), Is.EqualTo(":0"));
+    }
+
+    [Test]
     public void Errors_AreWordedAsRedis()
     {
         using RespConnection c = Connect();

@@ -71,6 +71,11 @@ internal sealed class RespParser
             _inline = false;
             _argCount = 0;
             _position = newline + 2;
+            if (_args.Length > 1024)
+            {
+                _args = new ArgRange[16]; // a huge request grew the table; do not keep it for the connection's life
+            }
+
             if (count <= 0)
             {
                 // "*0" and "*-1" are empty requests: consumed, nothing to run.
@@ -131,10 +136,10 @@ internal sealed class RespParser
         }
 
         consumed = _position;
-        int args = _argCount;
-        Reset();
-        _argCount = args;
-        return ParseStatus.Complete;
+        _multiBulkCount = -1;
+        _bulkLength = -1;
+        _position = 0;
+        return ParseStatus.Complete; // the argument table stays as it is until the next request starts
     }
 
     /// <summary>Argument <paramref name="index"/> of the last complete request, parsed from <paramref name="data"/>.</summary>
@@ -327,11 +332,6 @@ internal sealed class RespParser
         _bulkLength = -1;
         _position = 0;
         _argCount = 0;
-        if (_args.Length > 1024)
-        {
-            // A huge request grew the table; do not keep it for the connection's life.
-            _args = new ArgRange[16];
-        }
     }
 
     /// <summary>Parses a decimal integer as Redis's string2ll does: optional '-', digits, no blanks, no '+', no leading zeros.</summary>
