@@ -38,17 +38,6 @@ internal readonly struct Reply
 
     public static Reply FromArray(Reply[] items) => new(ReplyKind.Array, 0, items);
 
-    /// <summary>Bytes already encoded as RESP.</summary>
-    public static Reply FromRaw(byte[] encoded) => new(ReplyKind.Raw, 0, encoded);
-
-    /// <summary>Roughly how many bytes the encoded reply takes (for the connection's in-flight bound).</summary>
-    public long EncodedSizeHint => Kind switch
-    {
-        ReplyKind.Bulk => ((byte[])Payload!).Length + 16,
-        ReplyKind.Array => ((Reply[])Payload!).Sum(r => r.EncodedSizeHint) + 16,
-        _ => 16,
-    };
-
     public void WriteTo(RespWriter writer)
     {
         switch (Kind)

@@ -28,6 +28,4 @@ internal sealed class KeyEntry(byte[] key)
 
     /// <summary>The batch of the newest record until that batch is acknowledged; readers wait for it.</summary>
     public CommitBatch? Batch { get; set; }
-
-    public long ValueOffset => Offset + LogRecord.HeaderSize + Key.Length;
 }

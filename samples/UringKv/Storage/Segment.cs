@@ -26,9 +26,6 @@ internal sealed class Segment(int id, string path)
     /// <summary>The segment new writes go to.</summary>
     public bool IsActive { get; set; }
 
-    /// <summary>Written by a compaction: its tombstones are there because they are still needed.</summary>
-    public bool IsCompacted { get; set; }
-
     /// <summary>Batches appended and not yet written.</summary>
     public int PendingBatches { get; set; }
 

@@ -29,9 +29,24 @@ internal sealed partial class ShardStore
         }
 
         _compacting = true;
+        var outputs = new List<Segment>();
         try
         {
-            return await CompactCoreAsync(inputs);
+            return await CompactCoreAsync(inputs, outputs);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // Nothing points at the new files before the last step: drop them, keep the old ones.
+            Log.MaintenanceFailed(_logger, Shard, e);
+            foreach (Segment output in outputs)
+            {
+                if (!_segments.Contains(output))
+                {
+                    await DiscardAsync(output);
+                }
+            }
+
+            return 0;
         }
         finally
         {
@@ -39,10 +54,9 @@ internal sealed partial class ShardStore
         }
     }
 
-    private async Task<int> CompactCoreAsync(List<Segment> inputs)
+    private async Task<int> CompactCoreAsync(List<Segment> inputs, List<Segment> outputs)
     {
         var inputSet = new HashSet<Segment>(inputs);
-        var outputs = new List<Segment>();
         var moves = new List<(KeyEntry Entry, ulong Sequence, Segment Target, long Offset, int Size)>();
         var pending = new System.Buffers.ArrayBufferWriter<byte>(CompactionFlushSize);
         var rolled = new List<(Segment Segment, long Offset, byte[] Data)>();
@@ -110,7 +124,8 @@ internal sealed partial class ShardStore
                             pending.ResetWrittenCount();
                         }
 
-                        output = new Segment(_nextSegmentId++, SegmentPath(_nextSegmentId - 1)) { IsCompacted = true };
+                        int id = _nextSegmentId++;
+                        output = new Segment(id, SegmentPath(id));
                         outputs.Add(output);
                         pendingOffset = 0;
                     }

@@ -53,8 +53,6 @@ internal sealed partial class ShardStore
 
     public ShardStatistics Statistics { get; }
 
-    public Durability Durability => _options.Durability;
-
     /// <summary>Keys that exist (tombstones waiting for their acknowledgement excluded).</summary>
     public long KeyCount => Statistics.Keys;
 
