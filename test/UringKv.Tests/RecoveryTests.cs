@@ -131,6 +131,17 @@ public sealed class RecoveryTests
     }
 
     [Test]
+    public async Task TheStore_RefusesCallsFromOtherThreads()
+    {
+        using var folder = new TempFolder();
+        await using var harness = new StoreHarness(folder.Path);
+        await harness.OpenAsync();
+        var error = Assert.Throws<InvalidOperationException>(() => harness.Store!.Get("k"u8));
+        Assert.That(error!.Message, Does.Contain("shard 0 belongs to worker 0"));
+        Assert.That(await harness.GetAsync("k"), Is.Null); // on its worker it answers
+    }
+
+    [Test]
     public async Task DifferentShardCount_IsRefusedWithAClearMessage()
     {
         using var folder = new TempFolder();

@@ -58,6 +58,7 @@ internal sealed partial class ShardStore
 
     public ValueTask<Reply> Get(ReadOnlySpan<byte> key)
     {
+        CheckThread();
         Statistics.Operations++;
         KeyEntry? entry = Find(key);
         if (entry is null)
@@ -80,6 +81,7 @@ internal sealed partial class ShardStore
 
     public ValueTask<Reply> Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetCondition condition)
     {
+        CheckThread();
         Statistics.Operations++;
         KeyEntry? entry = Find(key);
         bool exists = entry is { IsDeleted: false };
@@ -100,6 +102,7 @@ internal sealed partial class ShardStore
     /// <summary>MSET's part on this shard: keys and values alternate.</summary>
     public ValueTask<Reply> SetMany(IReadOnlyList<byte[]> keysAndValues)
     {
+        CheckThread();
         if (_writeError is not null)
         {
             return new ValueTask<Reply>(WriteErrorReply());
@@ -119,6 +122,7 @@ internal sealed partial class ShardStore
     /// <summary>DEL of one key: 1 when it existed.</summary>
     public int Delete(ReadOnlySpan<byte> key, ref CommitBatch? wait)
     {
+        CheckThread();
         Statistics.Operations++;
         KeyEntry? entry = Find(key);
         if (entry is null)
@@ -157,6 +161,7 @@ internal sealed partial class ShardStore
     /// <summary>EXISTS of one key.</summary>
     public bool Exists(ReadOnlySpan<byte> key, ref CommitBatch? wait)
     {
+        CheckThread();
         Statistics.Operations++;
         KeyEntry? entry = Find(key);
         if (entry is null)
@@ -170,6 +175,7 @@ internal sealed partial class ShardStore
 
     public ValueTask<Reply> StrLen(ReadOnlySpan<byte> key)
     {
+        CheckThread();
         Statistics.Operations++;
         KeyEntry? entry = Find(key);
         return entry is null
@@ -180,6 +186,7 @@ internal sealed partial class ShardStore
     /// <summary>INCRBY (and INCR, DECR, DECRBY): the value must be a decimal 64-bit integer, as Redis's.</summary>
     public ValueTask<Reply> IncrementBy(ReadOnlySpan<byte> key, long delta)
     {
+        CheckThread();
         Statistics.Operations++;
         KeyEntry? entry = Find(key);
         long current = 0;
@@ -212,6 +219,7 @@ internal sealed partial class ShardStore
     /// <summary>FLUSHALL on this shard: a flush mark in the log, then an empty index.</summary>
     public ValueTask<Reply> FlushAll()
     {
+        CheckThread();
         Statistics.Operations++;
         if (_writeError is not null)
         {
@@ -238,6 +246,18 @@ internal sealed partial class ShardStore
 
     /// <summary>Completes when every write appended so far is acknowledged (a reply that depends on all of them).</summary>
     public Task WhenAllAcknowledged() => _open?.Acknowledged ?? _lastBatch?.Acknowledged ?? Task.CompletedTask;
+
+    /// <summary>
+    /// The store has no locks because only its worker touches it: a call from any other thread is a bug (a
+    /// continuation that left the worker), and is stopped here before it can corrupt the index.
+    /// </summary>
+    private void CheckThread()
+    {
+        if (UringWorker.Current != _worker)
+        {
+            throw new InvalidOperationException($"shard {Shard} belongs to worker {_worker.Id} and was called from {(UringWorker.Current is { } other ? $"worker {other.Id}" : "a thread that is no worker")}");
+        }
+    }
 
     private KeyEntry? Find(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out KeyEntry? entry) ? entry : null;
 
