@@ -10,8 +10,8 @@ namespace UringKv.Transport;
 /// <remarks>
 /// This version serves connections with <see cref="System.Net.Sockets"/>. The accept loop and each connection run
 /// on a worker and await on it, so their code continues on that worker (its <see cref="SynchronizationContext"/>),
-/// but every completion comes from the runtime's socket engine thread and reaches the worker through a post: one
-/// ThreadPool-side hop per receive. A transport on the rings' own sockets replaces the two classes below (and the
+/// but every completion comes from .NET's socket engine (its epoll thread hands it to the ThreadPool) and reaches the
+/// worker through a post: a ThreadPool work item and a cross-thread hop per receive. A transport on the rings' own sockets replaces the two classes below (and the
 /// <see cref="Bind"/> body) and nothing else.
 /// </remarks>
 internal static class KvTransport
