@@ -18,8 +18,6 @@ internal sealed partial class CommandDispatcher(KvServer server, int workerId)
 
     private readonly ShardSet _shards = server.Shards;
 
-    private delegate ValueTask<Reply> KeyOperation(ShardStore store, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long number);
-
     /// <summary>Runs one request. The arguments are only valid until this returns; everything kept is copied.</summary>
     public ValueTask<Reply> Execute(CommandArgs args, ClientState client)
     {
@@ -106,18 +104,8 @@ internal sealed partial class CommandDispatcher(KvServer server, int workerId)
         });
     }
 
-    private ValueTask<Reply> RunKeyed(KeyOperation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long number)
-    {
-        int shard = _shards.ShardOf(key);
-        if (shard == workerId)
-        {
-            return operation(_shards[shard], key, value, number);
-        }
-
-        byte[] keyCopy = key.ToArray();
-        byte[] valueCopy = value.ToArray();
-        return _shards.InvokeAsync(shard, s => operation(s, keyCopy, valueCopy, number));
-    }
+    private ValueTask<Reply> RunKeyed(KeyOperation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long number) =>
+        _shards.InvokeKeyed(_shards.ShardOf(key), operation, key, value, number);
 
     private ValueTask<Reply> Set(CommandArgs args)
     {

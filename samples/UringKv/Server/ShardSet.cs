@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using UringKv.Protocol;
 using UringKv.Storage;
 using UringScheduler;
 
@@ -24,6 +25,30 @@ internal sealed class ShardSet(int count)
     public void Set(int shard, ShardStore store) => _stores[shard] = store;
 
     public IEnumerable<ShardStore> Open => _stores.Where(s => s is not null)!;
+
+    /// <summary>
+    /// Runs a single-key <paramref name="operation"/> on <paramref name="shard"/>'s worker: at once when called there,
+    /// otherwise forwarded with pooled copies of the arguments (no allocation per request).
+    /// </summary>
+    public ValueTask<Reply> InvokeKeyed(int shard, KeyOperation operation, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, long number)
+    {
+        ShardStore store = this[shard];
+        UringWorker? current = UringWorker.Current;
+        if (current == store.Worker)
+        {
+            return operation(store, key, value, number);
+        }
+
+        if (current is not null && _stores[current.Id] is ShardStore local)
+        {
+            local.Statistics.ForwardedOut++;
+        }
+
+        var request = KeyedRequest.Rent(store, operation, key, value, number);
+        ValueTask<Reply> result = request.AsValueTask();
+        store.Worker.SynchronizationContext.Post(KeyedRequest.Run, request);
+        return result;
+    }
 
     /// <summary>
     /// Runs <paramref name="operation"/> on <paramref name="shard"/>'s worker: at once when called there, otherwise
