@@ -6,6 +6,8 @@
 #   ./build.sh pack [args]    NuGet packages (UringScheduler, UringScheduler.Hosting, with .snupkg symbols) into
 #                             artifacts/packages/; e.g. ./build.sh pack -p:VersionSuffix=beta.1
 #   ./build.sh aot            publishes test/UringScheduler.AotSmoke with native AOT (needs clang) and runs it
+#   ./build.sh kv [args]      runs the UringKv sample (RESP key-value service), see docs/storage-service.md
+#   ./build.sh kv-bench [args] redis-benchmark against UringKv and redis-server (installs redis-tools/redis-server)
 #   ./build.sh clean          removes build output
 set -euo pipefail
 
@@ -88,13 +90,21 @@ case "$cmd" in
         fi
         rm -f "$log"
         ;;
+    kv)
+        proj="samples/UringKv/UringKv.csproj"
+        dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
+        exec dotnet "samples/UringKv/bin/Release/net10.0/UringKv.dll" "$@"
+        ;;
+    kv-bench)
+        exec bash samples/UringKv/kv-bench.sh "$@"
+        ;;
     clean)
         dotnet clean UringScheduler.sln -c Release -nologo -v:quiet >/dev/null 2>&1 || true
         find src test samples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
         rm -rf artifacts
         ;;
     *)
-        echo "usage: ./build.sh [build|test|bench [args]|pack [args]|aot|clean]" >&2
+        echo "usage: ./build.sh [build|test|bench [args]|pack [args]|aot|kv [args]|kv-bench [args]|clean]" >&2
         exit 2
         ;;
 esac

@@ -1,0 +1,22 @@
+namespace UringKv.Storage;
+
+/// <summary>How a shard stores its log.</summary>
+internal sealed class StoreOptions
+{
+    /// <summary>The data folder; each shard keeps its segments in a sub-folder <c>shard-NN</c>.</summary>
+    public required string Directory { get; init; }
+
+    public Durability Durability { get; init; } = Durability.Always;
+
+    /// <summary>A segment rolls over to a new file once it reaches this size.</summary>
+    public long SegmentSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>A closed segment is compacted once this share of its bytes is dead (overwritten or deleted).</summary>
+    public double CompactionDeadRatio { get; init; } = 0.5;
+
+    /// <summary>How often each shard looks for segments to compact; zero or less: never in the background.</summary>
+    public TimeSpan CompactionInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Values up to this size stay in memory with their key (cheaper than the disk location beside them).</summary>
+    public int InlineValueLimit { get; init; } = 32;
+}
