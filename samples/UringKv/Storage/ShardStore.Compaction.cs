@@ -12,6 +12,9 @@ internal sealed partial class ShardStore
 
     private bool _compacting;
 
+    /// <summary>Whether a compaction is running now (a second one started meanwhile does nothing).</summary>
+    public bool IsCompacting => _compacting;
+
     /// <summary>Compacts the segments that qualify; returns how many were merged.</summary>
     public async Task<int> CompactAsync(bool all = false)
     {
