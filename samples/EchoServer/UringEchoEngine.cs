@@ -32,7 +32,7 @@ internal sealed class UringEchoEngine : IEchoEngine
         var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = workers });
         try
         {
-            _listener = UringListener.Bind(runtime, endPoint, backlog);
+            _listener = UringListener.Bind(runtime, endPoint, new UringListenerOptions { Backlog = backlog, Distribution = UringListenerDistribution.PerWorker });
         }
         catch
         {

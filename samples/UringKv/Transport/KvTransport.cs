@@ -18,8 +18,9 @@ internal static class KvTransport
     public const string Name = "io_uring";
 
     /// <summary>Binds and listens on <paramref name="endPoint"/> for the workers of <paramref name="runtime"/>.</summary>
+    /// <remarks>Every worker accepts (one loop per shard), so each gets a listening socket of its own: an even spread.</remarks>
     public static IKvListener Bind(UringRuntime runtime, EndPoint endPoint, int backlog = 512) =>
-        new RingListener(UringListener.Bind(runtime, endPoint, backlog));
+        new RingListener(UringListener.Bind(runtime, endPoint, new UringListenerOptions { Backlog = backlog, Distribution = UringListenerDistribution.PerWorker }));
 
     private sealed class RingListener(UringListener listener) : IKvListener
     {

@@ -96,6 +96,7 @@ internal static unsafe partial class Interop
         internal const int SOL_TCP = 6;
         internal const int TCP_NODELAY = 1;
         internal const int SO_REUSEADDR = 2;
+        internal const int SO_REUSEPORT = 15;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "socket", SetLastError = true)]
         internal static partial int Socket(int domain, int type, int protocol);

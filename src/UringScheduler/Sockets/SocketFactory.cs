@@ -58,13 +58,18 @@ internal static unsafe class SocketFactory
 
     /// <summary>Binds and listens.</summary>
     /// <exception cref="SocketException">The address is in use, or cannot be bound.</exception>
-    public static void BindAndListen(SocketHandle socket, EndPoint endPoint, int backlog)
+    public static void BindAndListen(SocketHandle socket, EndPoint endPoint, int backlog, bool reusePort = false)
     {
+        int one = 1;
         if (endPoint is IPEndPoint)
         {
             // As .NET servers do: a restarted server can bind while connections of its previous run are in TIME_WAIT.
-            int one = 1;
             _ = Libc.SetSockOpt(socket.Fd, Libc.SOL_SOCKET, Libc.SO_REUSEADDR, &one, sizeof(int));
+        }
+
+        if (reusePort && Libc.SetSockOpt(socket.Fd, Libc.SOL_SOCKET, Libc.SO_REUSEPORT, &one, sizeof(int)) != 0)
+        {
+            throw SocketErrors.FromErrno(Marshal.GetLastPInvokeError());
         }
 
         SocketAddress address = endPoint.Serialize();

@@ -10,27 +10,33 @@ namespace UringScheduler;
 /// processes and answers on one thread with no hop through .NET's socket engine or the ThreadPool.
 /// </summary>
 /// <remarks>
-/// One listening socket is shared by every worker: each worker that calls <see cref="AcceptAsync"/> keeps an
-/// <c>ACCEPT</c> pending on its own ring, and the kernel hands each new connection to one of the waiting accepts. A
-/// connection therefore never waits behind a worker that does not accept. Disposing the listener ends pending accepts
-/// with <see cref="ObjectDisposedException"/>; connections already accepted are not affected.
+/// By default one listening socket is shared by every worker: each worker that calls <see cref="AcceptAsync"/> keeps an
+/// <c>ACCEPT</c> pending on its own ring, and the kernel hands each new connection to one of the waiting accepts, so a
+/// connection never waits behind a worker that does not accept. <see cref="UringListenerDistribution.PerWorker"/> gives
+/// each worker a socket of its own on the same port instead (<c>SO_REUSEPORT</c>), for an even spread. Disposing the
+/// listener ends pending accepts with <see cref="ObjectDisposedException"/>; connections already accepted are not
+/// affected.
 /// </remarks>
 public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
 {
     private readonly UringRuntime _runtime;
-    private readonly SocketHandle _socket;
+    // One socket shared by every worker, or one per worker (indexed by worker id).
+    private readonly SocketHandle[] _sockets;
     private readonly CancellationTokenSource _disposing = new();
     private int _disposed;
 
-    private UringListener(UringRuntime runtime, SocketHandle socket, EndPoint localEndPoint)
+    private UringListener(UringRuntime runtime, SocketHandle[] sockets, EndPoint localEndPoint)
     {
         _runtime = runtime;
-        _socket = socket;
+        _sockets = sockets;
         LocalEndPoint = localEndPoint;
     }
 
     /// <summary>The address the listener is bound to, with the real port when it was bound to port 0.</summary>
     public EndPoint LocalEndPoint { get; }
+
+    /// <summary>How connections are spread over the workers.</summary>
+    public UringListenerDistribution Distribution => _sockets.Length > 1 ? UringListenerDistribution.PerWorker : UringListenerDistribution.Shared;
 
     bool ISocketState.IsDisposed => Volatile.Read(ref _disposed) != 0;
 
@@ -41,20 +47,49 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
     /// <param name="endPoint">An <see cref="IPEndPoint"/> (port 0 picks a free port) or a <see cref="UnixDomainSocketEndPoint"/>.</param>
     /// <param name="backlog">The kernel's queue of connections not yet accepted.</param>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static UringListener Bind(UringRuntime runtime, EndPoint endPoint, int backlog = 512)
+    public static UringListener Bind(UringRuntime runtime, EndPoint endPoint, int backlog = 512) =>
+        Bind(runtime, endPoint, new UringListenerOptions { Backlog = backlog });
+
+    /// <summary>Binds and listens on <paramref name="endPoint"/> as <paramref name="options"/> say, for the workers of <paramref name="runtime"/> to accept on.</summary>
+    /// <param name="runtime">The runtime whose workers accept and serve the connections.</param>
+    /// <param name="endPoint">An <see cref="IPEndPoint"/> (port 0 picks a free port) or a <see cref="UnixDomainSocketEndPoint"/>.</param>
+    /// <param name="options">The backlog and how connections are spread over the workers.</param>
+    /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
+    public static UringListener Bind(UringRuntime runtime, EndPoint endPoint, UringListenerOptions options)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentNullException.ThrowIfNull(endPoint);
-        ArgumentOutOfRangeException.ThrowIfNegative(backlog);
-        SocketHandle socket = SocketFactory.Create(endPoint, runtime.ActiveBackend);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Backlog);
+        bool perWorker = options.Distribution == UringListenerDistribution.PerWorker && endPoint is IPEndPoint && runtime.Workers.Count > 1;
+        var sockets = new List<SocketHandle>();
         try
         {
-            SocketFactory.BindAndListen(socket, endPoint, backlog);
-            return new UringListener(runtime, socket, SocketFactory.ReadEndPoint(socket, endPoint, peer: false) ?? endPoint);
+            EndPoint bound = endPoint;
+            EndPoint? local = null;
+            for (int i = 0; i < (perWorker ? runtime.Workers.Count : 1); i++)
+            {
+                SocketHandle socket = SocketFactory.Create(endPoint, runtime.ActiveBackend);
+                sockets.Add(socket);
+
+                // The first socket picks the port when asked for port 0; the others join it.
+                SocketFactory.BindAndListen(socket, bound, options.Backlog, reusePort: perWorker);
+                if (local is null)
+                {
+                    local = SocketFactory.ReadEndPoint(socket, endPoint, peer: false) ?? endPoint;
+                    bound = local;
+                }
+            }
+
+            return new UringListener(runtime, sockets.ToArray(), local!);
         }
         catch
         {
-            socket.Dispose();
+            foreach (SocketHandle socket in sockets)
+            {
+                socket.Dispose();
+            }
+
             throw;
         }
     }
@@ -89,7 +124,8 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         int fd;
         try
         {
-            fd = await OperationIssuer.Issue<AcceptOperation, AcceptRequest>(worker, new OperationTarget(_socket), new AcceptRequest(this), token)
+            SocketHandle socket = _sockets[_sockets.Length == 1 ? 0 : worker.Id];
+            fd = await OperationIssuer.Issue<AcceptOperation, AcceptRequest>(worker, new OperationTarget(socket), new AcceptRequest(this), token)
                 .AsValueTaskOfInt();
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -106,7 +142,11 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _disposing.Cancel();
-            SocketFactory.ShutdownAndDispose(_socket);
+            foreach (SocketHandle socket in _sockets)
+            {
+                SocketFactory.ShutdownAndDispose(socket);
+            }
+
             if (LocalEndPoint is UnixDomainSocketEndPoint unix && unix.ToString() is string path && path.Length > 0 && path[0] != '\0' && path[0] != '@')
             {
                 try

@@ -137,11 +137,13 @@ public class UringSocketTests(UringBackend backend)
         Assert.That(serverStream.CanSeek, Is.False);
     }
 
-    [Test]
-    public async Task ManyConnections_AcceptedByEveryWorker_AllEcho()
+    [TestCase(UringListenerDistribution.Shared)]
+    [TestCase(UringListenerDistribution.PerWorker)]
+    public async Task ManyConnections_AcceptedByEveryWorker_AllEcho(UringListenerDistribution distribution)
     {
         const int Connections = 64;
-        await using UringListener listener = UringListener.Bind(_runtime, new IPEndPoint(IPAddress.Loopback, 0));
+        await using UringListener listener = UringListener.Bind(_runtime, new IPEndPoint(IPAddress.Loopback, 0), new UringListenerOptions { Distribution = distribution });
+        Assert.That(listener.Distribution, Is.EqualTo(distribution));
         using var stop = new CancellationTokenSource();
         int[] perWorker = new int[_runtime.Workers.Count];
         var serverLoops = _runtime.Workers.Select(worker => worker.RunAsync(async () =>
@@ -186,8 +188,13 @@ public class UringSocketTests(UringBackend backend)
             c.Dispose();
         }
 
-        TestContext.Out.WriteLine($"{backend}: connections per worker: {string.Join(", ", perWorker)}");
+        TestContext.Out.WriteLine($"{backend}, {distribution}: connections per worker: {string.Join(", ", perWorker)}");
         Assert.That(perWorker.Sum(), Is.EqualTo(Connections));
+        if (distribution == UringListenerDistribution.PerWorker)
+        {
+            // Spread by the kernel's hash of 64 address pairs: a worker left with none would mean the sockets were not joined.
+            Assert.That(perWorker, Has.All.GreaterThan(0));
+        }
     }
 
     private static async Task EchoAsync(UringSocket connection)
