@@ -23,7 +23,7 @@ internal static class OperationIssuer
         TOperation op;
         try
         {
-            op = worker.Rent<TOperation>();
+            op = worker.Rent<TOperation>(OperationKind<TOperation>.Index);
         }
         catch
         {

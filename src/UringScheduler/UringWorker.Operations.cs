@@ -48,22 +48,20 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
     /// <summary>Operations submitted and not yet completed.</summary>
     internal int OperationsInFlight => _slab.InFlight;
 
-    bool IOperationOwner.IsOwnerThread => IsCurrentThread;
-
     UringBufferPool? IOperationOwner.RegisteredBuffers => _engine.RegisteredBuffers;
 
     int IEngineHost.WorkerId => Id;
 
     /// <summary>
-    /// An operation of kind <typeparamref name="T"/> to fill in and submit to this worker: from the pool on the worker
-    /// thread (no allocation), a fresh one elsewhere.
+    /// An operation of kind <typeparamref name="T"/> (numbered <paramref name="kind"/>, <see cref="OperationKind{T}.Index"/>)
+    /// to fill in and submit to this worker: from the pool on the worker thread (no allocation), a fresh one elsewhere.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
-    internal T Rent<T>()
+    internal T Rent<T>(int kind)
         where T : IoOperation, new()
     {
         ThrowIfStopping();
-        return IsCurrentThread ? _operationPool.Rent<T>() : IoOperation.Create<T>(this, pooled: false);
+        return IsCurrentThread ? _operationPool.Rent<T>(kind) : IoOperation.Create<T>(this, pooled: false);
     }
 
     void IOperationOwner.Return(IoOperation operation) => _operationPool.Return(operation);

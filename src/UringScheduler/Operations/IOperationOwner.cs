@@ -6,9 +6,6 @@ namespace UringScheduler.Operations;
 /// </summary>
 internal interface IOperationOwner
 {
-    /// <summary>Whether the calling thread is the owner's (pooled operations go back to the pool only from there).</summary>
-    bool IsOwnerThread { get; }
-
     /// <summary>The buffer pool registered in the owner's ring (READ_FIXED/WRITE_FIXED apply to its buffers), or null.</summary>
     UringBufferPool? RegisteredBuffers { get; }
 

@@ -22,6 +22,7 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
 {
     private IOperationOwner _owner = null!;
     private bool _pooled;
+    private int _ownerThreadId;
     private int _kindIndex;
     private int _kernelResult;
 
@@ -56,7 +57,7 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
     internal KernelTimespec* LinkTimeoutSpec => _timespec;
 
     /// <summary>Whether the request goes out with a fixed-buffer opcode (for the worker's counters).</summary>
-    internal virtual bool UsesFixedBuffer => false;
+    internal bool UsesFixedBuffer { get; private protected set; }
 
     /// <summary>Makes a new operation for <paramref name="owner"/>; <paramref name="pooled"/> ones go back to its pool.</summary>
     internal static T Create<T>(IOperationOwner owner, bool pooled)
@@ -65,6 +66,9 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         var op = new T();
         op._owner = owner;
         op._pooled = pooled;
+
+        // Pooled operations are made by the pool, on its owner's thread: the one they may go back to the pool from.
+        op._ownerThreadId = Environment.CurrentManagedThreadId;
         op._kindIndex = OperationKind<T>.Index;
         return op;
     }
@@ -153,11 +157,12 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         return true;
     }
 
-    /// <summary>The value the awaiter receives for a non-negative final result.</summary>
-    protected virtual long MapSuccess(int result) => result;
-
-    /// <summary>Whether this kind treats <paramref name="errno"/> as success (as .NET does for some calls).</summary>
-    protected virtual bool IsSuccess(int errno) => false;
+    /// <summary>
+    /// Turns the final result into the outcome: null for success, with <paramref name="result"/> the value the awaiter
+    /// receives, else the exception. A kind overrides it to treat some errno as success (as .NET does for some calls),
+    /// or to replace the outcome (a request on an object disposed meanwhile).
+    /// </summary>
+    protected virtual Exception? MapOutcome(ref int result) => result >= 0 ? null : CreateError(-result);
 
     /// <summary>Runs the request as a blocking system call (the fallback engine); returns the result or -errno.</summary>
     internal abstract int ExecuteBlocking(IBlockingWait wait);
@@ -177,25 +182,13 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         EndCancellation();
 
         int result = _kernelResult;
-        Exception? error = OverrideOutcome(result);
-        long value = 0;
-        if (error is not null)
-        {
-        }
-        else if (result >= 0)
-        {
-            value = MapSuccess(result);
-        }
-        else if (!IsSuccess(-result))
-        {
-            error = CreateError(-result);
-        }
+        Exception? error = MapOutcome(ref result);
 
         // The error text above may name the file, so the handle is released only now; the awaiter resumes after.
         Resources.Release();
         if (error is null)
         {
-            SetResult(value);
+            SetResult(result);
         }
         else
         {
@@ -211,7 +204,8 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         SetException(error);
     }
 
-    private Exception CreateError(int errno)
+    /// <summary>The exception for a request that failed with <paramref name="errno"/>: a timeout, a cancellation, or <see cref="MapErrno"/>.</summary>
+    protected Exception CreateError(int errno)
     {
         // A linked timeout that fires cancels the request: ECANCELED (or EINTR from an io-wq worker), unless the
         // caller cancelled too, in which case the caller's cancellation wins.
@@ -231,20 +225,19 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
     /// <summary>The exception for a failed request of this kind: by default what .NET's file APIs throw for <paramref name="errno"/>.</summary>
     protected virtual Exception MapErrno(int errno) => IoErrors.FromErrno(errno, Fd, _path);
 
-    /// <summary>An exception that replaces whatever the kernel answered (a request on an object disposed meanwhile), or null.</summary>
-    protected virtual Exception? OverrideOutcome(int result) => null;
 
     protected override void OnConsumed()
     {
         Debug.Assert(!Resources.IsHeld, "An operation was reused while it still held resources.");
         Fd = -1;
         FixedFile = -1;
+        UsesFixedBuffer = false;
         _path = null;
         LinkTimeoutNs = 0;
         _kernelResult = 0;
         ResetCancellation();
         ResetRequest();
-        if (_pooled && _owner.IsOwnerThread)
+        if (_pooled && Environment.CurrentManagedThreadId == _ownerThreadId)
         {
             _owner.Return(this);
         }

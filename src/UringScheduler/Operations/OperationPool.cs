@@ -16,15 +16,20 @@ internal sealed class OperationPool
         _owner = owner;
     }
 
-    /// <summary>A free operation of kind <typeparamref name="T"/>, or a new one that will come back here.</summary>
-    public T Rent<T>()
+    /// <summary>A free operation of kind <typeparamref name="T"/>, whose number is <paramref name="kind"/>, or a new one that will come back here.</summary>
+    /// <remarks>
+    /// The caller passes the kind's number, read where <typeparamref name="T"/> is known exactly: inside this method's
+    /// code, shared by every kind, a generic static would cost a lookup per call. A stack holds only operations of its
+    /// kind, so the cast cannot fail.
+    /// </remarks>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public T Rent<T>(int kind)
         where T : IoOperation, new()
     {
-        int kind = OperationKind<T>.Index;
         Stack<IoOperation>[] free = _free;
         if ((uint)kind < (uint)free.Length && free[kind].TryPop(out IoOperation? op))
         {
-            return (T)op;
+            return System.Runtime.CompilerServices.Unsafe.As<T>(op);
         }
 
         return IoOperation.Create<T>(_owner, pooled: true);

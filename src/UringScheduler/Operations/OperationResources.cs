@@ -18,10 +18,15 @@ internal unsafe struct OperationResources
     private SafeHandle? _handle;
     private IFixedFileLease? _fixedFile;
 
+    // Set by every acquisition: most requests borrow one or two things, and a NOP none, so Release usually has little
+    // or nothing to look at.
+    private bool _held;
+
     /// <summary>Pins <paramref name="buffer"/> until <see cref="Release"/>; returns its address.</summary>
     public void* Pin(ReadOnlyMemory<byte> buffer)
     {
         _pin = buffer.Pin();
+        _held = true;
         return _pin.Pointer;
     }
 
@@ -35,6 +40,7 @@ internal unsafe struct OperationResources
 
         MemoryHandle pin = segment.Pin();
         _pins[_pinCount++] = pin;
+        _held = true;
         return pin.Pointer;
     }
 
@@ -43,24 +49,40 @@ internal unsafe struct OperationResources
     {
         buffer.AddOperationReference();
         _leasedBuffer = buffer;
+        _held = true;
     }
 
     /// <summary>Allocates native memory that is freed at <see cref="Release"/> (the kernel may read it until then).</summary>
     public void* AllocateNative(int bytes)
     {
         _ownedNative = (nint)NativeMemory.Alloc((nuint)bytes);
+        _held = true;
         return (void*)_ownedNative;
     }
 
     /// <summary>Takes over a reference the caller took on <paramref name="handle"/> (<c>DangerousAddRef</c>).</summary>
-    public void AdoptHandleReference(SafeHandle handle) => _handle = handle;
+    public void AdoptHandleReference(SafeHandle handle)
+    {
+        _handle = handle;
+        _held = true;
+    }
 
     /// <summary>Takes over a lease on a registered-file slot.</summary>
-    public void AdoptFixedFile(IFixedFileLease lease) => _fixedFile = lease;
+    public void AdoptFixedFile(IFixedFileLease lease)
+    {
+        _fixedFile = lease;
+        _held = true;
+    }
 
     /// <summary>Gives everything back. Idempotent.</summary>
     public void Release()
     {
+        if (!_held)
+        {
+            return;
+        }
+
+        _held = false;
         _pin.Dispose();
         _pin = default;
         for (int i = 0; i < _pinCount; i++)
@@ -96,5 +118,5 @@ internal unsafe struct OperationResources
     }
 
     /// <summary>Whether anything is still borrowed.</summary>
-    public readonly bool IsHeld => _pinCount > 0 || _handle is not null || _fixedFile is not null || _leasedBuffer is not null || _ownedNative != 0;
+    public readonly bool IsHeld => _held;
 }

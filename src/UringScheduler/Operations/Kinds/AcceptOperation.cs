@@ -16,10 +16,15 @@ internal sealed unsafe class AcceptOperation : IoOperation, INonBlockingOperatio
 
     protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
 
-    protected override Exception? OverrideOutcome(int result)
+    protected override Exception? MapOutcome(ref int result)
     {
         Exception? disposed = _socket.DisposedError();
-        if (disposed is not null && result >= 0)
+        if (disposed is null)
+        {
+            return base.MapOutcome(ref result);
+        }
+
+        if (result >= 0)
         {
             // Accepted after the listener was disposed: nobody will take the connection, so it is closed here.
             Interop.Libc.Close(result);

@@ -25,7 +25,7 @@ internal sealed unsafe class ConnectOperation : IoOperation, INonBlockingOperati
 
     protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
 
-    protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
+    protected override Exception? MapOutcome(ref int result) => _socket.DisposedError() ?? base.MapOutcome(ref result);
 
     int INonBlockingOperation.ReadinessFd => Fd;
 

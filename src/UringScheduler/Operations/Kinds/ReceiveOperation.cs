@@ -10,7 +10,7 @@ internal sealed unsafe class ReceiveOperation : SingleBufferOperation, INonBlock
 {
     private SocketRequestState _socket;
 
-    internal override bool UsesFixedBuffer => false;
+    protected override bool HasFixedOpcode => false;
 
     internal void Set(ISocketState socket, Memory<byte> buffer)
     {
@@ -22,7 +22,7 @@ internal sealed unsafe class ReceiveOperation : SingleBufferOperation, INonBlock
 
     protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
 
-    protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
+    protected override Exception? MapOutcome(ref int result) => _socket.DisposedError() ?? base.MapOutcome(ref result);
 
     int INonBlockingOperation.ReadinessFd => Fd;
 

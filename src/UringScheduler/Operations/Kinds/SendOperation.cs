@@ -14,7 +14,7 @@ internal sealed unsafe class SendOperation : SingleBufferOperation, INonBlocking
     private SocketRequestState _socket;
     private uint _sent;
 
-    internal override bool UsesFixedBuffer => false;
+    protected override bool HasFixedOpcode => false;
 
     internal void Set(ISocketState socket, ReadOnlyMemory<byte> buffer)
     {
@@ -44,7 +44,7 @@ internal sealed unsafe class SendOperation : SingleBufferOperation, INonBlocking
 
     protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
 
-    protected override Exception? OverrideOutcome(int result) => _socket.DisposedError();
+    protected override Exception? MapOutcome(ref int result) => _socket.DisposedError() ?? base.MapOutcome(ref result);
 
     int INonBlockingOperation.ReadinessFd => Fd;
 

@@ -15,7 +15,8 @@ internal abstract unsafe class SingleBufferOperation : IoOperation
     protected ushort BufferIndex;
     protected bool Fixed;
 
-    internal override bool UsesFixedBuffer => Fixed;
+    /// <summary>Whether the kind has a fixed-buffer opcode (reads and writes do; sends and receives here do not).</summary>
+    protected virtual bool HasFixedOpcode => true;
 
     /// <summary>Sets the buffer (pinned, or leased when it is a pool buffer) and the offset.</summary>
     /// <remarks>A read's target arrives as read-only memory only to share this code: the kernel writes into the pinned memory either way.</remarks>
@@ -42,9 +43,10 @@ internal abstract unsafe class SingleBufferOperation : IoOperation
         Resources.LeaseBuffer(leased);
         Address = (nint)(leased.Pointer + start);
         Length = (uint)length;
-        if (leased.IsRegistered && ReferenceEquals(leased.Pool, Owner.RegisteredBuffers))
+        if (HasFixedOpcode && leased.IsRegistered && ReferenceEquals(leased.Pool, Owner.RegisteredBuffers))
         {
             Fixed = true;
+            UsesFixedBuffer = true;
             BufferIndex = (ushort)leased.Index;
         }
 

@@ -16,7 +16,16 @@ internal sealed unsafe class SyncOperation : IoOperation
 
     // As RandomAccess.FlushToDisk: a descriptor that cannot be synced (pipe, character device, read-only file system)
     // has nothing to flush.
-    protected override bool IsSuccess(int errno) => errno is Errno.EINVAL or Errno.EROFS or Errno.EOPNOTSUPP;
+    protected override Exception? MapOutcome(ref int result)
+    {
+        if (-result is Errno.EINVAL or Errno.EROFS or Errno.EOPNOTSUPP)
+        {
+            result = 0;
+            return null;
+        }
+
+        return base.MapOutcome(ref result);
+    }
 
     internal override int ExecuteBlocking(IBlockingWait wait)
     {

@@ -21,7 +21,16 @@ internal sealed unsafe class TimeoutOperation : IoOperation
     protected override void PrepareSqe(Sqe* sqe) => RingPrep.Timeout(sqe, _duration, 0, 0, UserData);
 
     // A timeout that expires (-ETIME) is the expected outcome of a delay.
-    protected override bool IsSuccess(int errno) => errno == Errno.ETIME;
+    protected override Exception? MapOutcome(ref int result)
+    {
+        if (result == -Errno.ETIME)
+        {
+            result = 0;
+            return null;
+        }
+
+        return base.MapOutcome(ref result);
+    }
 
     // The fallback engine keeps delays in its own timer heap and never runs them on a thread.
     internal override int ExecuteBlocking(IBlockingWait wait) => -Errno.EINVAL;
