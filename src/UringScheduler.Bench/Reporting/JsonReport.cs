@@ -5,12 +5,12 @@ namespace UringScheduler.Bench.Reporting;
 
 /// <summary>
 /// Writes the results as JSON: an object with run information and a <c>cases</c> array whose entries carry the keys
-/// SPEC.md section 8 fixes (plus a few extra ones). Written by hand with <see cref="Utf8JsonWriter"/> so the key names
+/// docs/benchmarks.md documents as stable (plus a few extra ones). Written by hand with <see cref="Utf8JsonWriter"/> so the key names
 /// are plain to see here and cannot drift with a serializer setting.
 /// </summary>
 internal static class JsonReport
 {
-    /// <summary>The keys every case must have (SPEC.md section 8).</summary>
+    /// <summary>The keys every case must have: the stable ones that tools reading the JSON rely on.</summary>
     public static readonly string[] RequiredCaseKeys =
     [
         "name", "method", "concurrency", "ops", "seconds", "throughput", "p50_ns", "p90_ns", "p999_ns", "p9999_ns",

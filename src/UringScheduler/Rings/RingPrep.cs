@@ -130,20 +130,16 @@ internal static unsafe class RingPrep
     }
 
     /// <summary>SEND of <paramref name="length"/> bytes with <paramref name="msgFlags"/> (<c>MSG_*</c>).</summary>
-    public static void Send(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData)
-    {
-        sqe->Opcode = (byte)IoUringOp.Send;
-        sqe->Fd = fd;
-        sqe->Addr = (ulong)buffer;
-        sqe->Len = length;
-        sqe->OpFlags = (uint)msgFlags;
-        sqe->UserData = userData;
-    }
+    public static void Send(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData) =>
+        Message(sqe, IoUringOp.Send, fd, buffer, length, msgFlags, userData);
 
     /// <summary>RECV of at most <paramref name="length"/> bytes with <paramref name="msgFlags"/> (<c>MSG_*</c>).</summary>
-    public static void Recv(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData)
+    public static void Recv(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData) =>
+        Message(sqe, IoUringOp.Recv, fd, buffer, length, msgFlags, userData);
+
+    private static void Message(Sqe* sqe, IoUringOp op, int fd, void* buffer, uint length, int msgFlags, ulong userData)
     {
-        sqe->Opcode = (byte)IoUringOp.Recv;
+        sqe->Opcode = (byte)op;
         sqe->Fd = fd;
         sqe->Addr = (ulong)buffer;
         sqe->Len = length;
