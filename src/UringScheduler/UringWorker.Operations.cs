@@ -26,6 +26,9 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
     private long _canceledAtShutdown;
     private long _fixedBufferOperations;
     private long _fixedFileOperations;
+    private long _connectionsAccepted;
+    private long _socketBytesReceived;
+    private long _socketBytesSent;
 
     /// <summary>Operations completed by this worker since it started.</summary>
     internal long OperationsCompleted => Volatile.Read(ref _operationsCompleted);
@@ -35,6 +38,15 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
 
     /// <summary>Operations that named their file by registered slot (IOSQE_FIXED_FILE).</summary>
     internal long FixedFileOperations => Volatile.Read(ref _fixedFileOperations);
+
+    /// <summary>Connections accepted by this worker's ring.</summary>
+    internal long ConnectionsAccepted => Volatile.Read(ref _connectionsAccepted);
+
+    /// <summary>Bytes received by socket requests on this worker.</summary>
+    internal long SocketBytesReceived => Volatile.Read(ref _socketBytesReceived);
+
+    /// <summary>Bytes sent by socket requests on this worker.</summary>
+    internal long SocketBytesSent => Volatile.Read(ref _socketBytesSent);
 
     /// <summary>Operations that ended cancelled because the runtime shut down.</summary>
     internal long CanceledAtShutdown => Volatile.Read(ref _canceledAtShutdown);
@@ -65,6 +77,23 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
     }
 
     void IOperationOwner.Return(IoOperation operation) => _operationPool.Return(operation);
+
+    // Written only by this worker's thread (completions run here), read racily by the meter.
+    void IOperationOwner.CountSocketTraffic(SocketTraffic kind, int amount)
+    {
+        switch (kind)
+        {
+            case SocketTraffic.ConnectionAccepted:
+                _connectionsAccepted++;
+                break;
+            case SocketTraffic.BytesReceived:
+                _socketBytesReceived += amount;
+                break;
+            default:
+                _socketBytesSent += amount;
+                break;
+        }
+    }
 
     /// <summary>Submits a filled operation. From another thread, it is handed to the worker, which submits it.</summary>
     internal void Submit(IoOperation op)

@@ -27,6 +27,12 @@ internal static class RuntimeInstruments
             "Worker loop turns that took longer than the stall threshold");
         UringMetrics.Meter.CreateObservableCounter(LoopTurnsName, () => Observe(static w => w.LoopTurns), "{turn}",
             "Worker loop turns run");
+        UringMetrics.Meter.CreateObservableCounter(ConnectionsAcceptedName, () => Observe(static w => w.ConnectionsAccepted), "{connection}",
+            "Connections accepted by the worker's ring");
+        UringMetrics.Meter.CreateObservableCounter(BytesReceivedName, () => Observe(static w => w.SocketBytesReceived), "By",
+            "Bytes received by socket requests on the worker");
+        UringMetrics.Meter.CreateObservableCounter(BytesSentName, () => Observe(static w => w.SocketBytesSent), "By",
+            "Bytes sent by socket requests on the worker");
     }
 
     /// <summary>

@@ -22,6 +22,9 @@ namespace UringScheduler.Diagnostics;
 /// <item><term><c>uring.wakeups</c></term><description>ObservableCounter, <c>{wakeup}</c>: eventfd writes by other threads to wake a sleeping worker.</description></item>
 /// <item><term><c>uring.loop.stalls</c></term><description>ObservableCounter, <c>{stall}</c>: loop turns longer than <see cref="UringRuntimeOptions.StallThreshold"/>.</description></item>
 /// <item><term><c>uring.loop.turns</c></term><description>ObservableCounter, <c>{turn}</c>: loop turns run.</description></item>
+/// <item><term><c>uring.socket.connections_accepted</c></term><description>ObservableCounter, <c>{connection}</c>: connections accepted by the worker's ring.</description></item>
+/// <item><term><c>uring.socket.bytes_received</c></term><description>ObservableCounter, <c>By</c>: bytes received by socket requests on the worker.</description></item>
+/// <item><term><c>uring.socket.bytes_sent</c></term><description>ObservableCounter, <c>By</c>: bytes sent by socket requests on the worker.</description></item>
 /// </list>
 /// <para>Observable instruments report the runtimes that are alive (created and not being disposed); they are created by
 /// <see cref="RuntimeInstruments"/>, which knows the runtimes, while this class stays usable from the engines below.</para>
@@ -41,6 +44,9 @@ internal static class UringMetrics
     public const string WakeupsName = "uring.wakeups";
     public const string LoopStallsName = "uring.loop.stalls";
     public const string LoopTurnsName = "uring.loop.turns";
+    public const string ConnectionsAcceptedName = "uring.socket.connections_accepted";
+    public const string BytesReceivedName = "uring.socket.bytes_received";
+    public const string BytesSentName = "uring.socket.bytes_sent";
 
     // Boxed worker ids, made once: recording the histogram with a tag must not box per call.
     private static readonly object[] s_boxedWorkerIds = Enumerable.Range(0, 1024).Select(i => (object)i).ToArray();

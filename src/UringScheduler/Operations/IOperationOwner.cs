@@ -12,6 +12,9 @@ internal interface IOperationOwner
     /// <summary>Takes back a pooled operation whose outcome was read. Owner thread only.</summary>
     void Return(IoOperation operation);
 
+    /// <summary>Counts the result of a socket request that completed (connections accepted, bytes received or sent). Owner thread.</summary>
+    void CountSocketTraffic(SocketTraffic kind, int amount);
+
     /// <summary>Cancels the operation known as <paramref name="userData"/> if it is still in flight. Any thread.</summary>
     void RequestCancel(ulong userData);
 }

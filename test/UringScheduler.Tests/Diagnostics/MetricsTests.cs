@@ -74,6 +74,30 @@ public sealed class MetricsTests
         Assert.That(published, Does.ContainKey("uring.wakeups").WithValue("{wakeup}"));
         Assert.That(published, Does.ContainKey("uring.loop.stalls").WithValue("{stall}"));
         Assert.That(published, Does.ContainKey("uring.loop.turns").WithValue("{turn}"));
+        Assert.That(published, Does.ContainKey("uring.socket.connections_accepted").WithValue("{connection}"));
+        Assert.That(published, Does.ContainKey("uring.socket.bytes_received").WithValue("By"));
+        Assert.That(published, Does.ContainKey("uring.socket.bytes_sent").WithValue("By"));
+    }
+
+    [TestCaseSource(typeof(TestRuntime), nameof(TestRuntime.Backends))]
+    public async Task SocketCounters_CountConnectionsAndBytes(UringBackend backend)
+    {
+        using var collector = new Collector();
+        await using var runtime = TestRuntime.Create(backend);
+        int runtimeId = RuntimeInstruments.GetRuntimeId(runtime);
+        await using UringListener listener = UringListener.Bind(runtime, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        (UringSocket server, UringSocket client) = await Sockets.SocketTestSupport.PairAsync(runtime, listener);
+        await using var _ = server;
+        await using var __ = client;
+
+        await client.Worker.RunAsync(async () => await client.SendAsync(new byte[1000]));
+        byte[] received = await server.Worker.RunAsync(() => Sockets.SocketTestSupport.ReceiveExactlyAsync(server, 1000));
+        Assert.That(received, Has.Length.EqualTo(1000));
+
+        collector.Observe();
+        Assert.That(collector.Sum(UringMetrics.ConnectionsAcceptedName, runtimeId), Is.EqualTo(1));
+        Assert.That(collector.Sum(UringMetrics.BytesSentName, runtimeId), Is.EqualTo(1000));
+        Assert.That(collector.Sum(UringMetrics.BytesReceivedName, runtimeId), Is.EqualTo(1000));
     }
 
     [TestCaseSource(typeof(TestRuntime), nameof(TestRuntime.Backends))]

@@ -21,6 +21,11 @@ internal sealed unsafe class AcceptOperation : IoOperation, INonBlockingOperatio
         Exception? disposed = _socket.DisposedError();
         if (disposed is null)
         {
+            if (result >= 0)
+            {
+                Owner.CountSocketTraffic(SocketTraffic.ConnectionAccepted, 1);
+            }
+
             return base.MapOutcome(ref result);
         }
 

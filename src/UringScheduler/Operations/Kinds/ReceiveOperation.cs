@@ -22,7 +22,15 @@ internal sealed unsafe class ReceiveOperation : SingleBufferOperation, INonBlock
 
     protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
 
-    protected override Exception? MapOutcome(ref int result) => _socket.DisposedError() ?? base.MapOutcome(ref result);
+    protected override Exception? MapOutcome(ref int result)
+    {
+        if (result > 0)
+        {
+            Owner.CountSocketTraffic(SocketTraffic.BytesReceived, result);
+        }
+
+        return _socket.DisposedError() ?? base.MapOutcome(ref result);
+    }
 
     int INonBlockingOperation.ReadinessFd => Fd;
 

@@ -44,7 +44,15 @@ internal sealed unsafe class SendOperation : SingleBufferOperation, INonBlocking
 
     protected override Exception MapErrno(int errno) => SocketErrors.FromErrno(errno);
 
-    protected override Exception? MapOutcome(ref int result) => _socket.DisposedError() ?? base.MapOutcome(ref result);
+    protected override Exception? MapOutcome(ref int result)
+    {
+        if (_sent > 0)
+        {
+            Owner.CountSocketTraffic(SocketTraffic.BytesSent, (int)_sent);
+        }
+
+        return _socket.DisposedError() ?? base.MapOutcome(ref result);
+    }
 
     int INonBlockingOperation.ReadinessFd => Fd;
 
