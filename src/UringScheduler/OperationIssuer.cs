@@ -32,7 +32,18 @@ internal static class OperationIssuer
         }
 
         claim.AddressTo(op);
-        request.ApplyTo(op);
+        try
+        {
+            request.ApplyTo(op);
+        }
+        catch
+        {
+            // Pinning a buffer can throw (a disposed MemoryManager, say): the handle reference and the pins taken so
+            // far must not stay held by an operation nobody will ever complete.
+            op.Abandon();
+            throw;
+        }
+
         op.SetCancellationToken(cancellationToken);
         if (linkTimeoutNanoseconds > 0)
         {

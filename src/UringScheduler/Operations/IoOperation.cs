@@ -249,6 +249,16 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         }
     }
 
+    /// <summary>
+    /// Drops an operation that was rented but never submitted (filling in its request failed): gives back what it had
+    /// borrowed so far, the reference on the file's handle included, and its native memory.
+    /// </summary>
+    internal void Abandon()
+    {
+        Resources.Release();
+        FreeNative();
+    }
+
     /// <summary>Frees native memory the operation keeps across incarnations; only for operations never used again.</summary>
     internal virtual void FreeNative()
     {

@@ -33,15 +33,27 @@ internal sealed class UringSocketStream(UringSocket socket) : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        ThrowIfOnWorker();
+        return socket.ReceiveAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    }
 
+    // A span cannot be handed to the ring (it must stay pinned across the wait), so the bytes go through a pooled array.
     public override int Read(Span<byte> buffer)
     {
         ThrowIfOnWorker();
-        byte[] temporary = new byte[buffer.Length];
-        int read = socket.ReceiveAsync(temporary).AsTask().GetAwaiter().GetResult();
-        temporary.AsSpan(0, read).CopyTo(buffer);
-        return read;
+        byte[] temporary = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length);
+        try
+        {
+            int read = socket.ReceiveAsync(temporary.AsMemory(0, buffer.Length)).AsTask().GetAwaiter().GetResult();
+            temporary.AsSpan(0, read).CopyTo(buffer);
+            return read;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(temporary);
+        }
     }
 
     public override void Write(byte[] buffer, int offset, int count)

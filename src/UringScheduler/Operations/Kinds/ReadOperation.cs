@@ -11,7 +11,7 @@ internal sealed unsafe class ReadOperation : SingleBufferOperation
 
     protected override void PrepareSqe(Sqe* sqe)
     {
-        if (Fixed)
+        if (UsesFixedBuffer)
         {
             RingPrep.ReadFixed(sqe, Fd, (void*)Address, Length, (ulong)Offset, BufferIndex, UserData);
         }

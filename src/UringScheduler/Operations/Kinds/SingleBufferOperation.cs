@@ -13,7 +13,6 @@ internal abstract unsafe class SingleBufferOperation : IoOperation
     protected uint Length;
     protected long Offset;
     protected ushort BufferIndex;
-    protected bool Fixed;
 
     /// <summary>Whether the kind has a fixed-buffer opcode (reads and writes do; sends and receives here do not).</summary>
     protected virtual bool HasFixedOpcode => true;
@@ -45,7 +44,6 @@ internal abstract unsafe class SingleBufferOperation : IoOperation
         Length = (uint)length;
         if (HasFixedOpcode && leased.IsRegistered && ReferenceEquals(leased.Pool, Owner.RegisteredBuffers))
         {
-            Fixed = true;
             UsesFixedBuffer = true;
             BufferIndex = (ushort)leased.Index;
         }
@@ -59,6 +57,5 @@ internal abstract unsafe class SingleBufferOperation : IoOperation
         Length = 0;
         Offset = 0;
         BufferIndex = 0;
-        Fixed = false;
     }
 }

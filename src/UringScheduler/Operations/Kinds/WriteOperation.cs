@@ -18,7 +18,7 @@ internal sealed unsafe class WriteOperation : SingleBufferOperation
         void* address = (void*)(Address + (nint)_written);
         uint length = Length - _written;
         ulong offset = (ulong)(Offset + _written);
-        if (Fixed)
+        if (UsesFixedBuffer)
         {
             RingPrep.WriteFixed(sqe, Fd, address, length, offset, BufferIndex, UserData);
         }
