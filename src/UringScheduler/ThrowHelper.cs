@@ -24,6 +24,18 @@ internal static class ThrowHelper
             "services.AddUringScheduler(), and keep it alive while I/O is issued.");
 
     [DoesNotReturn]
+    internal static void ThrowInvalidOperationException_NotOnSocketWorker() =>
+        throw new InvalidOperationException("Leased receives run on the socket's worker: call ReceiveBufferAsync from code running on UringSocket.Worker.");
+
+    [DoesNotReturn]
+    internal static void ThrowInvalidOperationException_ReceivePending() =>
+        throw new InvalidOperationException("Another ReceiveBufferAsync call on this socket is still waiting; receive one at a time.");
+
+    [DoesNotReturn]
+    internal static void ThrowInvalidOperationException_SocketReceivesLeased() =>
+        throw new InvalidOperationException("This socket receives into leased buffers (ReceiveBufferAsync was called on it); ReceiveAsync cannot be mixed with them.");
+
+    [DoesNotReturn]
     internal static void ThrowInvalidOperationException_DisposeOnWorker() =>
         throw new InvalidOperationException("A UringRuntime cannot be disposed from one of its own workers: the worker would wait for itself. Dispose it from another thread.");
 }

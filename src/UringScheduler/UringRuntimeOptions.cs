@@ -52,6 +52,16 @@ public sealed class UringRuntimeOptions
     public int RegisteredBufferSize { get; set; } = 65536;
 
     /// <summary>
+    /// Receive buffers per worker for leased receives (<c>UringSocket.ReceiveBufferAsync</c>): a power of two, default
+    /// 256. They are allocated on a worker the first time one of its sockets receives that way; on a kernel with
+    /// provided buffer rings (Linux 6.0) the kernel picks one for each receive of a multishot receive.
+    /// </summary>
+    public int ReceiveBufferCount { get; set; } = 256;
+
+    /// <summary>Size of each receive buffer in bytes, the most one leased receive returns: default 16384.</summary>
+    public int ReceiveBufferSize { get; set; } = 16384;
+
+    /// <summary>
     /// Most SQEs handed to the kernel per <c>io_uring_enter</c>. Default 0: everything a loop turn prepared goes in one
     /// call, which is what cached reads and other operations the kernel completes inline want (one system call per
     /// batch). A small limit (1-4) suits buffered reads that miss the page cache: the kernel starts their device I/O
@@ -98,6 +108,16 @@ public sealed class UringRuntimeOptions
             throw new ArgumentOutOfRangeException(nameof(RegisteredBufferSize), RegisteredBufferSize, "UringRuntimeOptions.RegisteredBufferSize must be a multiple of 4096 up to 1 GiB.");
         }
 
+        if (ReceiveBufferCount < 1 || ReceiveBufferCount > 32768 || (ReceiveBufferCount & (ReceiveBufferCount - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBufferCount), ReceiveBufferCount, "UringRuntimeOptions.ReceiveBufferCount must be a power of two from 1 to 32768.");
+        }
+
+        if (ReceiveBufferSize < 1 || ReceiveBufferSize > 1 << 24)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReceiveBufferSize), ReceiveBufferSize, "UringRuntimeOptions.ReceiveBufferSize must be from 1 byte to 16 MiB.");
+        }
+
         if (MaxSubmitBatch < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxSubmitBatch), MaxSubmitBatch, "UringRuntimeOptions.MaxSubmitBatch must be 0 (no limit) or positive.");
@@ -114,6 +134,12 @@ public sealed class UringRuntimeOptions
     /// Auto and IoUring paths of a machine without io_uring can be exercised on one that has it.
     /// </summary>
     internal UringUnavailableException? SimulatedProbeFailure { get; set; }
+
+    /// <summary>
+    /// Test seam: leased receives on io_uring use a free list and single-shot receives, as on a kernel before 6.0,
+    /// instead of a provided buffer ring and a multishot receive.
+    /// </summary>
+    internal bool SimulateNoProvidedBufferRings { get; set; }
 
     internal UringRuntimeOptions Clone() => (UringRuntimeOptions)MemberwiseClone();
 }

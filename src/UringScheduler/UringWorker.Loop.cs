@@ -112,6 +112,7 @@ public sealed partial class UringWorker
         }
         finally
         {
+            CloseReceiveBuffers();
             _engine.Dispose();
             SynchronizationContext.SetSynchronizationContext(null);
             t_current = null;

@@ -45,4 +45,13 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, EventName = "PinFailed", Level = LogLevel.Warning,
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
     public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
+
+    [LoggerMessage(EventId = 30, EventName = "ReceiveBuffersCreated", Level = LogLevel.Debug,
+        Message = "Worker {WorkerId} made {Count} receive buffers of {Size} bytes for leased receives, lent through {Mode}")]
+    public static partial void ReceiveBuffersCreated(ILogger logger, int workerId, int count, int size, string mode);
+
+    // Once per worker: the meter (uring.socket.receive_buffer_exhaustions) counts every time.
+    [LoggerMessage(EventId = 31, EventName = "ReceiveBuffersExhausted", Level = LogLevel.Information,
+        Message = "Worker {WorkerId} lent out all {Count} receive buffers of {Size} bytes: leased receives wait until leases are disposed (dispose them sooner, or raise UringRuntimeOptions.ReceiveBufferCount)")]
+    public static partial void ReceiveBuffersExhausted(ILogger logger, int workerId, int count, int size);
 }

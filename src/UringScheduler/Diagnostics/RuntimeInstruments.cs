@@ -33,6 +33,8 @@ internal static class RuntimeInstruments
             "Bytes received by socket requests on the worker");
         UringMetrics.Meter.CreateObservableCounter(BytesSentName, () => Observe(static w => w.SocketBytesSent), "By",
             "Bytes sent by socket requests on the worker");
+        UringMetrics.Meter.CreateObservableCounter(ReceiveBufferExhaustionsName, () => Observe(static w => w.ReceiveBufferExhaustions), "{exhaustion}",
+            "Times a leased receive on the worker found every receive buffer lent out");
     }
 
     /// <summary>

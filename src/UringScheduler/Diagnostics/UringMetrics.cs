@@ -47,6 +47,7 @@ internal static class UringMetrics
     public const string ConnectionsAcceptedName = "uring.socket.connections_accepted";
     public const string BytesReceivedName = "uring.socket.bytes_received";
     public const string BytesSentName = "uring.socket.bytes_sent";
+    public const string ReceiveBufferExhaustionsName = "uring.socket.receive_buffer_exhaustions";
 
     // Boxed worker ids, made once: recording the histogram with a tag must not box per call.
     private static readonly object[] s_boxedWorkerIds = Enumerable.Range(0, 1024).Select(i => (object)i).ToArray();

@@ -61,6 +61,13 @@ internal abstract class IoEngine : IDisposable
     /// <summary>The buffer pool registered in this engine's ring (fixed-buffer opcodes apply to its buffers), or null.</summary>
     public virtual UringBufferPool? RegisteredBuffers => null;
 
+    /// <summary>
+    /// Makes this worker's receive buffers: a provided buffer ring the kernel picks from where the engine can (multishot
+    /// receives), else a free list that single-shot receives take from. Owner thread.
+    /// </summary>
+    public virtual ReceiveBufferGroup CreateReceiveBuffers(IOperationOwner owner, int count, int size) =>
+        ReceiveBufferGroup.Create(owner, count, size, createRing: null);
+
     /// <summary><c>io_uring_enter</c> calls made (0 where there is no ring). Any thread.</summary>
     public virtual long EnterCalls => 0;
 

@@ -17,6 +17,7 @@ internal sealed unsafe class RingEngine : IoEngine
     private const ulong WakeUserData = OperationSlab.InternalBit | 1;
     private const ulong CancelUserData = OperationSlab.InternalBit | 2;
     private const ulong LinkTimeoutUserData = OperationSlab.InternalBit | 3;
+    private const ushort ReceiveBufferGroupId = 0;
 
     private readonly uint _entries;
     private readonly RingSetupRung _highestRung;
@@ -32,14 +33,16 @@ internal sealed unsafe class RingEngine : IoEngine
     private bool _deferTaskRun;
     private bool _taskRunFlag;
 
+    private readonly bool _providedBufferRings;
     private readonly int _fileSlotsWanted;
     private readonly UringBufferPool? _buffers;
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0)
+    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0, bool providedBufferRings = true)
         : base(host, slab)
     {
+        _providedBufferRings = providedBufferRings;
         _maxSubmitBatch = maxSubmitBatch > 0 ? (uint)maxSubmitBatch : uint.MaxValue;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
@@ -134,6 +137,19 @@ internal sealed unsafe class RingEngine : IoEngine
 
             _registeredBuffers = _buffers;
         }
+    }
+
+    public override ReceiveBufferGroup CreateReceiveBuffers(IOperationOwner owner, int count, int size)
+    {
+        // Multishot RECV came in 6.0 with SEND_ZC: the opcode probe stands in for it. Provided buffer rings (5.19)
+        // without multishot receives would only save the free list, so they are not used alone.
+        Ring ring = _ring!;
+        if (!_providedBufferRings || !ring.Features.Supports(IoUringOp.SendZc))
+        {
+            return base.CreateReceiveBuffers(owner, count, size);
+        }
+
+        return ReceiveBufferGroup.Create(owner, count, size, n => ProvidedBufferRing.TryCreate(ring, (uint)n, ReceiveBufferGroupId, out _));
     }
 
     public override int TryRegisterFile(int fd)
@@ -255,6 +271,11 @@ internal sealed unsafe class RingEngine : IoEngine
                 if (op is null)
                 {
                     continue; // cannot happen: every slab entry sees exactly one final completion
+                }
+
+                if (cqe.Flags != 0 && op.OnFlaggedCompletion(cqe.Res, cqe.Flags))
+                {
+                    continue; // a multishot request: more completions to come, it stays in the slab
                 }
 
                 if (op.OnResult(cqe.Res))

@@ -83,6 +83,15 @@ internal static partial class Interop
         internal const uint IORING_CQE_F_SOCK_NONEMPTY = 1u << 2;
         internal const uint IORING_CQE_F_NOTIF = 1u << 3;
 
+        // The id of the provided buffer a completion used sits in cqe->flags above this shift.
+        internal const int IORING_CQE_BUFFER_SHIFT = 16;
+
+        // sqe->ioprio for RECV/SEND: keep receiving into provided buffers until stopped (Linux 6.0).
+        internal const ushort IORING_RECV_MULTISHOT = 1 << 1;
+
+        // sqe->ioprio for ACCEPT: keep accepting until stopped (Linux 5.19).
+        internal const ushort IORING_ACCEPT_MULTISHOT = 1 << 0;
+
         // io_uring_register opcodes
         internal const uint IORING_REGISTER_BUFFERS = 0;
         internal const uint IORING_UNREGISTER_BUFFERS = 1;
@@ -94,6 +103,8 @@ internal static partial class Interop
         internal const uint IORING_REGISTER_IOWQ_MAX_WORKERS = 19;
         internal const uint IORING_REGISTER_RING_FDS = 20;
         internal const uint IORING_UNREGISTER_RING_FDS = 21;
+        internal const uint IORING_REGISTER_PBUF_RING = 22;
+        internal const uint IORING_UNREGISTER_PBUF_RING = 23;
 
         // io_uring_rsrc_register.flags
         internal const uint IORING_RSRC_REGISTER_SPARSE = 1u << 0;

@@ -139,6 +139,30 @@ internal static partial class Interop
             public ulong Data;
         }
 
+        /// <summary><c>struct io_uring_buf_reg</c> (40 bytes), for <c>IORING_REGISTER_PBUF_RING</c>.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal unsafe struct BufReg
+        {
+            public ulong RingAddr;
+            public uint RingEntries;
+            public ushort Bgid;
+            public ushort Flags;
+            public fixed ulong Resv[3];
+        }
+
+        /// <summary>
+        /// <c>struct io_uring_buf</c> (16 bytes): one entry of a provided buffer ring. The ring's tail overlays the
+        /// <see cref="Resv"/> field of entry 0 (<c>struct io_uring_buf_ring</c>).
+        /// </summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct BufRingEntry
+        {
+            public ulong Addr;
+            public uint Len;
+            public ushort Bid;
+            public ushort Resv;
+        }
+
         /// <summary><c>struct io_uring_rsrc_register</c> (32 bytes).</summary>
         [StructLayout(LayoutKind.Sequential)]
         internal struct RsrcRegister

@@ -15,6 +15,12 @@ internal interface IOperationOwner
     /// <summary>Counts the result of a socket request that completed (connections accepted, bytes received or sent). Owner thread.</summary>
     void CountSocketTraffic(SocketTraffic kind, int amount);
 
+    /// <summary>Whether the calling thread is the owner's.</summary>
+    bool IsOwnerThread { get; }
+
+    /// <summary>Runs <paramref name="callback"/> on the owner's thread; false when the owner no longer runs anything. Any thread.</summary>
+    bool PostToOwner(Action<object?> callback, object? state);
+
     /// <summary>Cancels the operation known as <paramref name="userData"/> if it is still in flight. Any thread.</summary>
     void RequestCancel(ulong userData);
 }

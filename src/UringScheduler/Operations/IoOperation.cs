@@ -139,6 +139,13 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         return true;
     }
 
+    /// <summary>
+    /// Takes a completion that carries flags (a provided buffer, more completions to come). Returns true when the
+    /// request stays in flight: a multishot request posts completions until one comes without
+    /// <c>IORING_CQE_F_MORE</c>. False goes on to <see cref="OnResult"/>, as for any completion.
+    /// </summary>
+    internal virtual bool OnFlaggedCompletion(int result, uint flags) => false;
+
     /// <summary>Records the final result directly (the kinds that override <see cref="OnResult"/>).</summary>
     protected void SetKernelResult(int result) => _kernelResult = result;
 

@@ -37,6 +37,9 @@ internal abstract class OperationCompletionSource : IValueTaskSource<int>, IValu
 
     internal ValueTask AsValueTask() => new(this, _version);
 
+    /// <summary>The token of the current incarnation, for a derived source that exposes another result type.</summary>
+    protected short Version => _version;
+
     /// <summary>Called once the awaiter has read the outcome: the incarnation is over and the source may be reused.</summary>
     protected abstract void OnConsumed();
 
@@ -116,7 +119,8 @@ internal abstract class OperationCompletionSource : IValueTaskSource<int>, IValu
 
     void IValueTaskSource.GetResult(short token) => GetResultCore(token);
 
-    private long GetResultCore(short token)
+    /// <summary>Reads the outcome (throwing the error, if any) and ends the incarnation.</summary>
+    protected long GetResultCore(short token)
     {
         ValidateToken(token);
         if (!_completed)

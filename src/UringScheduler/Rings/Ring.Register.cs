@@ -59,6 +59,28 @@ internal sealed unsafe partial class Ring
     public int UnregisterBuffers() => Interop.IoUring.Register(_fd, IORING_UNREGISTER_BUFFERS, null, 0);
 
     /// <summary>
+    /// Registers a provided buffer ring of <paramref name="entries"/> entries at <paramref name="ringMemory"/> (page
+    /// aligned) as buffer group <paramref name="groupId"/> (<c>IORING_REGISTER_PBUF_RING</c>, Linux 5.19). The kernel
+    /// takes buffers from it for requests that carry <c>IOSQE_BUFFER_SELECT</c> with that group.
+    /// </summary>
+    public int RegisterBufferRing(void* ringMemory, uint entries, ushort groupId)
+    {
+        BufReg reg = default;
+        reg.RingAddr = (ulong)ringMemory;
+        reg.RingEntries = entries;
+        reg.Bgid = groupId;
+        return Interop.IoUring.Register(_fd, IORING_REGISTER_PBUF_RING, &reg, 1);
+    }
+
+    /// <summary>Unregisters buffer group <paramref name="groupId"/>; the kernel no longer touches its ring or buffers.</summary>
+    public int UnregisterBufferRing(ushort groupId)
+    {
+        BufReg reg = default;
+        reg.Bgid = groupId;
+        return Interop.IoUring.Register(_fd, IORING_UNREGISTER_PBUF_RING, &reg, 1);
+    }
+
+    /// <summary>
     /// Registers the ring's own descriptor with the calling thread (<c>IORING_REGISTER_RING_FDS</c>, Linux 5.18), so
     /// every later <c>io_uring_enter</c> from this thread names it by index and skips the kernel's file-table lookup.
     /// The registration belongs to the thread (at most 16 per thread): only the owner thread may call this, and

@@ -137,6 +137,34 @@ internal static unsafe class RingPrep
     public static void Recv(Sqe* sqe, int fd, void* buffer, uint length, int msgFlags, ulong userData) =>
         Message(sqe, IoUringOp.Recv, fd, buffer, length, msgFlags, userData);
 
+    /// <summary>POLL_ADD (single shot) for <c>POLLIN</c> on <paramref name="fd"/>. Result: the events signalled.</summary>
+    public static void PollIn(Sqe* sqe, int fd, ulong userData)
+    {
+        sqe->Opcode = (byte)IoUringOp.PollAdd;
+        sqe->Fd = fd;
+        sqe->OpFlags = (uint)Interop.Libc.POLLIN; // poll32_events, little-endian
+        sqe->UserData = userData;
+    }
+
+    /// <summary>
+    /// Multishot RECV into buffers of provided buffer group <paramref name="groupId"/> (Linux 6.0): one completion per
+    /// receive, each naming the buffer the kernel picked, with <c>IORING_CQE_F_MORE</c> while it stays armed.
+    /// </summary>
+    public static void RecvMultishot(Sqe* sqe, int fd, ushort groupId, ulong userData)
+    {
+        Message(sqe, IoUringOp.Recv, fd, null, 0, 0, userData);
+        sqe->Flags |= IOSQE_BUFFER_SELECT;
+        sqe->BufIndex = groupId;
+        sqe->IoPrio = IORING_RECV_MULTISHOT;
+    }
+
+    /// <summary>Multishot ACCEPT (Linux 5.19): one completion per connection, with <c>IORING_CQE_F_MORE</c> while it stays armed.</summary>
+    public static void AcceptMultishot(Sqe* sqe, int fd, int flags, ulong userData)
+    {
+        Accept(sqe, fd, flags, userData);
+        sqe->IoPrio = IORING_ACCEPT_MULTISHOT;
+    }
+
     private static void Message(Sqe* sqe, IoUringOp op, int fd, void* buffer, uint length, int msgFlags, ulong userData)
     {
         sqe->Opcode = (byte)op;

@@ -24,6 +24,7 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
     private readonly EndPoint _family;
     private EndPoint? _localEndPoint;
     private EndPoint? _remoteEndPoint;
+    private LeasedReceiver? _receiver;
     private int _disposed;
 
     private UringSocket(SocketHandle socket, UringWorker worker, EndPoint family)
@@ -144,8 +145,56 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
             return new ValueTask<int>(0);
         }
 
+        if (Volatile.Read(ref _receiver) is not null)
+        {
+            ThrowHelper.ThrowInvalidOperationException_SocketReceivesLeased();
+        }
+
         return OperationIssuer.Issue<ReceiveOperation, ReceiveRequest>(_worker, new OperationTarget(_socket), new ReceiveRequest(this, buffer), cancellationToken)
             .AsValueTaskOfInt();
+    }
+
+    /// <summary>
+    /// Receives into a buffer lent by the socket's worker, for servers with many connections: no buffer of the caller's
+    /// waits on each idle connection, and with a provided buffer ring (Linux 6.0) one multishot receive stays armed,
+    /// so the socket costs no submission per receive. Dispose the lease once the data is processed.
+    /// </summary>
+    /// <param name="cancellationToken">Ends this wait with <see cref="OperationCanceledException"/>; data that arrives later is kept for the next call.</param>
+    /// <returns>The data received; a lease with <see cref="UringReceivedBuffer.IsEndOfStream"/> when the peer has closed its side.</returns>
+    /// <remarks>
+    /// Call it on the socket's <see cref="Worker"/>, one call at a time. Once a socket receives this way, data is taken
+    /// into leased buffers as it arrives, so <see cref="ReceiveAsync"/> can no longer be used on it. The buffers come
+    /// from <see cref="UringRuntimeOptions.ReceiveBufferCount"/> per worker, shared by its sockets: leases kept too
+    /// long stop every leased socket of the worker from receiving until one is disposed.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The socket was disposed (also when that happens while the call waits).</exception>
+    /// <exception cref="SocketException">The connection failed, e.g. <see cref="SocketError.ConnectionReset"/>.</exception>
+    /// <exception cref="InvalidOperationException">Called off the socket's worker, or while another call waits.</exception>
+    public ValueTask<UringReceivedBuffer> ReceiveBufferAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        if (!_worker.IsCurrentThread)
+        {
+            ThrowHelper.ThrowInvalidOperationException_NotOnSocketWorker();
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<UringReceivedBuffer>(cancellationToken);
+        }
+
+        LeasedReceiver? receiver = _receiver;
+        if (receiver is null)
+        {
+            receiver = new LeasedReceiver(this, _socket, _worker);
+            Volatile.Write(ref _receiver, receiver);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                receiver.OnSocketDisposed(); // disposed meanwhile, from another thread that saw no receiver yet
+            }
+        }
+
+        return receiver.ReceiveAsync(cancellationToken);
     }
 
     /// <summary>Sends all of <paramref name="buffer"/>, resubmitting the rest after a short send.</summary>
@@ -191,6 +240,7 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             SocketFactory.ShutdownAndDispose(_socket);
+            Volatile.Read(ref _receiver)?.OnSocketDisposed();
         }
     }
 
