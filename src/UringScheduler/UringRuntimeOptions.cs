@@ -136,10 +136,10 @@ public sealed class UringRuntimeOptions
     internal UringUnavailableException? SimulatedProbeFailure { get; set; }
 
     /// <summary>
-    /// Test seam: leased receives on io_uring use a free list and single-shot receives, as on a kernel before 6.0,
-    /// instead of a provided buffer ring and a multishot receive.
+    /// Test seam: the io_uring engine uses no multishot request, as on a kernel before 5.19: accepts are single-shot,
+    /// and leased receives use a free list and single-shot receives instead of a provided buffer ring.
     /// </summary>
-    internal bool SimulateNoProvidedBufferRings { get; set; }
+    internal bool SimulateNoMultishot { get; set; }
 
     internal UringRuntimeOptions Clone() => (UringRuntimeOptions)MemberwiseClone();
 }

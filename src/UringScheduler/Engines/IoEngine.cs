@@ -61,6 +61,9 @@ internal abstract class IoEngine : IDisposable
     /// <summary>The buffer pool registered in this engine's ring (fixed-buffer opcodes apply to its buffers), or null.</summary>
     public virtual UringBufferPool? RegisteredBuffers => null;
 
+    /// <summary>Whether the engine runs multishot accepts (<see cref="MultishotAcceptOperation"/>).</summary>
+    public virtual bool SupportsMultishotAccept => false;
+
     /// <summary>
     /// Makes this worker's receive buffers: a provided buffer ring the kernel picks from where the engine can (multishot
     /// receives), else a free list that single-shot receives take from. Owner thread.

@@ -33,16 +33,16 @@ internal sealed unsafe class RingEngine : IoEngine
     private bool _deferTaskRun;
     private bool _taskRunFlag;
 
-    private readonly bool _providedBufferRings;
+    private readonly bool _multishot;
     private readonly int _fileSlotsWanted;
     private readonly UringBufferPool? _buffers;
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0, bool providedBufferRings = true)
+    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0, bool multishot = true)
         : base(host, slab)
     {
-        _providedBufferRings = providedBufferRings;
+        _multishot = multishot;
         _maxSubmitBatch = maxSubmitBatch > 0 ? (uint)maxSubmitBatch : uint.MaxValue;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
@@ -144,13 +144,16 @@ internal sealed unsafe class RingEngine : IoEngine
         // Multishot RECV came in 6.0 with SEND_ZC: the opcode probe stands in for it. Provided buffer rings (5.19)
         // without multishot receives would only save the free list, so they are not used alone.
         Ring ring = _ring!;
-        if (!_providedBufferRings || !ring.Features.Supports(IoUringOp.SendZc))
+        if (!_multishot || !ring.Features.Supports(IoUringOp.SendZc))
         {
             return base.CreateReceiveBuffers(owner, count, size);
         }
 
         return ReceiveBufferGroup.Create(owner, count, size, n => ProvidedBufferRing.TryCreate(ring, (uint)n, ReceiveBufferGroupId, out _));
     }
+
+    /// <summary>Multishot ACCEPT came in 5.19, with the SOCKET opcode that the probe reports.</summary>
+    public override bool SupportsMultishotAccept => _multishot && _ring!.Features.Supports(IoUringOp.Socket);
 
     public override int TryRegisterFile(int fd)
     {

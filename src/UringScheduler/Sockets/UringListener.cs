@@ -16,6 +16,14 @@ namespace UringScheduler;
 /// each worker a socket of its own on the same port instead (<c>SO_REUSEPORT</c>), for an even spread. Disposing the
 /// listener ends pending accepts with <see cref="ObjectDisposedException"/>; connections already accepted are not
 /// affected.
+/// <para>
+/// Where the kernel has multishot accept (Linux 5.19), a worker's first <see cref="AcceptAsync"/> arms one accept that
+/// stays on its ring and takes each connection as it arrives, with no submission per connection; connections accepted
+/// while no call waits are queued for the next call. Once <c>16</c> are queued the accept is cancelled (connections
+/// the kernel accepted before the cancel took effect are queued too) and the rest wait in the kernel's backlog for
+/// any worker; the next call that finds the queue empty arms it again. Cancelling a call ends that call only: a
+/// connection accepted meanwhile goes to the next call. Disposing the listener closes queued connections.
+/// </para>
 /// </remarks>
 public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
 {
@@ -23,12 +31,16 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
     // One socket shared by every worker, or one per worker (indexed by worker id).
     private readonly SocketHandle[] _sockets;
     private readonly CancellationTokenSource _disposing = new();
+
+    // Per worker, on kernels with multishot accept: made by the worker's first accept on its own thread.
+    private readonly MultishotAcceptor?[] _acceptors;
     private int _disposed;
 
     private UringListener(UringRuntime runtime, SocketHandle[] sockets, EndPoint localEndPoint)
     {
         _runtime = runtime;
         _sockets = sockets;
+        _acceptors = new MultishotAcceptor?[runtime.Workers.Count];
         LocalEndPoint = localEndPoint;
     }
 
@@ -109,8 +121,30 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
             return ValueTask.FromCanceled<UringSocket>(cancellationToken);
         }
 
-        UringWorker worker = UringWorker.Current is UringWorker current && ReferenceEquals(current.Runtime, _runtime) ? current : _runtime.NextWorker();
+        UringWorker? current = UringWorker.Current;
+        if (current is not null && ReferenceEquals(current.Runtime, _runtime) && current.Engine.SupportsMultishotAccept)
+        {
+            return AcceptorOf(current).AcceptAsync(cancellationToken);
+        }
+
+        UringWorker worker = current is not null && ReferenceEquals(current.Runtime, _runtime) ? current : _runtime.NextWorker();
         return AcceptOnAsync(worker, cancellationToken);
+    }
+
+    private MultishotAcceptor AcceptorOf(UringWorker worker)
+    {
+        MultishotAcceptor? acceptor = _acceptors[worker.Id];
+        if (acceptor is null)
+        {
+            acceptor = new MultishotAcceptor(this, _sockets[_sockets.Length == 1 ? 0 : worker.Id], worker);
+            Volatile.Write(ref _acceptors[worker.Id], acceptor);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                acceptor.OnListenerDisposed(); // disposed meanwhile, by a thread that saw no acceptor yet
+            }
+        }
+
+        return acceptor;
     }
 
     // A pending accept is ended by cancelling it in the kernel when the listener is disposed: shutting a listening
@@ -142,6 +176,11 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _disposing.Cancel();
+            for (int i = 0; i < _acceptors.Length; i++)
+            {
+                Volatile.Read(ref _acceptors[i])?.OnListenerDisposed();
+            }
+
             foreach (SocketHandle socket in _sockets)
             {
                 SocketFactory.ShutdownAndDispose(socket);

@@ -37,7 +37,7 @@ public class LeasedReceiveTests(UringBackend backend, bool freeList)
             RingEntries = 64,
             ReceiveBufferCount = bufferCount,
             ReceiveBufferSize = bufferSize,
-            SimulateNoProvidedBufferRings = freeList,
+            SimulateNoMultishot = freeList,
         });
 
     [TestCaseSource(typeof(SocketTestSupport), nameof(Families))]

@@ -294,7 +294,9 @@ public class SocketDifferentialTests(UringBackend backend)
         client.Shutdown(SocketShutdown.Send);
         await echo.WaitAsync(Bound);
         TestContext.Out.WriteLine($"{backend}: {items} ThreadPool items, {allocated} bytes over {Rounds} send/receive pairs");
-        Assert.That(items, Is.LessThan(Rounds / 100), "anything per operation would show as one item per operation");
+        // Counted process-wide: the test host's own timers add items, more the longer a loaded machine takes; one per
+        // operation would be 40000.
+        Assert.That(items, Is.LessThan(Rounds / 10), "anything per operation would show as one item per operation");
         Assert.That(allocated / (double)Rounds, Is.LessThan(0.01));
     }
 }
