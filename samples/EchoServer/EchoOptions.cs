@@ -3,13 +3,14 @@ using System.Net;
 
 namespace EchoServer;
 
-/// <summary>The command line: <c>--port N --engine uring|sockets [--workers N] [--bind ADDR] [--backlog N]</c>.</summary>
+/// <summary>The command line: <c>--port N --engine uring|uring-leased|sockets [--workers N] [--bind ADDR] [--backlog N]</c>.</summary>
 internal sealed record EchoOptions(IPAddress Bind, int Port, string Engine, int Workers, int Backlog)
 {
     public const string Usage =
-        "usage: EchoServer --port N --engine uring|sockets [--workers N] [--bind ADDR] [--backlog N]\n" +
+        "usage: EchoServer --port N --engine uring|uring-leased|sockets [--workers N] [--bind ADDR] [--backlog N]\n" +
         "  --port N        TCP port; 0 picks a free one (printed in the ready line)\n" +
-        "  --engine E      uring: the library's sockets on the rings; sockets: System.Net.Sockets on the ThreadPool\n" +
+        "  --engine E      uring: the library's sockets on the rings; uring-leased: the same, receiving into buffers\n" +
+        "                  lent by the worker (multishot receive); sockets: System.Net.Sockets on the ThreadPool\n" +
         "  --workers N     uring: ring workers; sockets: accept loops (default: one per CPU the process may use)\n" +
         "  --bind ADDR     address to listen on (default 127.0.0.1)\n" +
         "  --backlog N     listen backlog (default 1024)";
@@ -33,9 +34,9 @@ internal sealed record EchoOptions(IPAddress Bind, int Port, string Engine, int 
                     break;
                 case "--engine":
                     engine = Value();
-                    if (engine is not ("uring" or "sockets"))
+                    if (engine is not ("uring" or "uring-leased" or "sockets"))
                     {
-                        throw new FormatException($"--engine takes uring or sockets, not '{engine}'");
+                        throw new FormatException($"--engine takes uring, uring-leased or sockets, not '{engine}'");
                     }
 
                     break;

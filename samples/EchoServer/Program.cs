@@ -1,6 +1,6 @@
 // EchoServer: a TCP server that echoes every byte it receives on each connection, per core, on one of two engines:
 //
-//   dotnet run -c Release --project samples/EchoServer -- --port N --engine uring|sockets [--workers N]
+//   dotnet run -c Release --project samples/EchoServer -- --port N --engine uring|uring-leased|sockets [--workers N]
 //
 // `uring` serves connections on the library's rings (UringListener, UringSocket); `sockets` is the same server written
 // the ordinary .NET way on System.Net.Sockets. Once it accepts connections it prints one line containing `ready` and
@@ -37,7 +37,12 @@ void OnSignal(PosixSignalContext context)
 using PosixSignalRegistration onSigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using PosixSignalRegistration onSigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-await using IEchoEngine engine = options.Engine == "uring" ? new UringEchoEngine() : new SocketsEchoEngine();
+await using IEchoEngine engine = options.Engine switch
+{
+    "uring" => new UringEchoEngine(leased: false),
+    "uring-leased" => new UringEchoEngine(leased: true),
+    _ => new SocketsEchoEngine(),
+};
 var endPoint = new IPEndPoint(options.Bind, options.Port);
 try
 {

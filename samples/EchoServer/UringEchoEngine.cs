@@ -9,9 +9,11 @@ namespace EchoServer;
 /// The echo server on the rings: a <see cref="UringRuntime"/> with <c>workers</c> workers and one
 /// <see cref="UringListener"/> that every worker accepts from. A connection is served from accept to close by the
 /// worker that accepted it, on that worker's ring, so its state needs no locks and its receives and sends resume on
-/// the worker without a ThreadPool work item.
+/// the worker without a ThreadPool work item. With <c>leased</c>, connections receive into buffers lent by their
+/// worker (<see cref="UringSocket.ReceiveBufferAsync"/>: a multishot receive into a provided buffer ring) instead of a
+/// buffer of their own.
 /// </summary>
-internal sealed class UringEchoEngine : IEchoEngine
+internal sealed class UringEchoEngine(bool leased) : IEchoEngine
 {
     private const int BufferSize = 16 * 1024;
 
@@ -23,7 +25,7 @@ internal sealed class UringEchoEngine : IEchoEngine
     private bool _stopped;
 
 
-    public string Name => "uring";
+    public string Name => leased ? "uring-leased" : "uring";
 
     public EndPoint LocalEndPoint => _listener?.LocalEndPoint ?? throw new InvalidOperationException("The engine is not started.");
 
@@ -103,7 +105,7 @@ internal sealed class UringEchoEngine : IEchoEngine
             socket.NoDelay = true;
             state.Connections++;
             state.Open.Add(socket);
-            _ = EchoAsync(socket, state);
+            _ = leased ? EchoLeasedAsync(socket, state) : EchoAsync(socket, state);
         }
 
         state.Stopping = true;
@@ -142,12 +144,43 @@ internal sealed class UringEchoEngine : IEchoEngine
         }
         finally
         {
-            socket.Dispose();
-            state.Open.Remove(socket);
-            if (state.Stopping && state.Open.Count == 0)
+            Close(socket, state);
+        }
+    }
+
+    private static async Task EchoLeasedAsync(UringSocket socket, WorkerState state)
+    {
+        try
+        {
+            while (true)
             {
-                state.Drained.TrySetResult();
+                using UringReceivedBuffer received = await socket.ReceiveBufferAsync();
+                if (received.IsEndOfStream)
+                {
+                    break;
+                }
+
+                await socket.SendAsync(received.Memory);
+                state.Bytes += received.Length;
             }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The peer reset the connection, or the server is stopping and closed it.
+        }
+        finally
+        {
+            Close(socket, state);
+        }
+    }
+
+    private static void Close(UringSocket socket, WorkerState state)
+    {
+        socket.Dispose();
+        state.Open.Remove(socket);
+        if (state.Stopping && state.Open.Count == 0)
+        {
+            state.Drained.TrySetResult();
         }
     }
 

@@ -16,6 +16,7 @@ public sealed class EchoServerSmokeTests
 {
     [TestCase("sockets")]
     [TestCase("uring")]
+    [TestCase("uring-leased")]
     [CancelAfter(20_000)]
     public async Task Engine_EchoesOnThreeConnections_AndStopsOnSigtermWithStats(string engine, CancellationToken cancellationToken)
     {
@@ -85,7 +86,7 @@ public sealed class EchoServerSmokeTests
             {
                 // 12 messages, each several receives and sends: anything per operation would show as dozens; start-up
                 // and shutdown of the host may queue a few of their own.
-                Assert.That(items, Is.LessThan(12), "the uring engine's receives and sends resume on the workers");
+                Assert.That(items, Is.LessThan(12), "the uring engines' receives and sends resume on the workers");
             }
 
             Assert.That(long.Parse(stats["allocated_bytes"], CultureInfo.InvariantCulture), Is.GreaterThan(0));

@@ -6,7 +6,7 @@
 #     --rounds R            rounds (default 3); each round runs every engine once per connections x size
 #     --duration D          measured seconds per run (default 5)
 #     --warmup W            warm-up seconds per run, not measured (default 1)
-#     --engines LIST        comma separated, from c-epoll,sockets,uring (default: all three)
+#     --engines LIST        comma separated, from c-epoll,sockets,uring,uring-leased (default: c-epoll,sockets,uring)
 #     --connections LIST    default 1,64,1000
 #     --sizes LIST          message sizes in bytes, default 64,4096
 #     --no-pin              run server and client unpinned, each with one thread/worker per CPU
@@ -63,7 +63,7 @@ IFS=, read -r -a engine_list <<<"$engines"
 IFS=, read -r -a conn_list <<<"$connections"
 IFS=, read -r -a size_list <<<"$sizes"
 for e in "${engine_list[@]}"; do
-    case "$e" in c-epoll|sockets|uring) ;; *) echo "echo-compare.sh: unknown engine '$e'" >&2; exit 2 ;; esac
+    case "$e" in c-epoll|sockets|uring|uring-leased) ;; *) echo "echo-compare.sh: unknown engine '$e'" >&2; exit 2 ;; esac
 done
 
 # 1000 connections need 1000 descriptors in the client and as many in the server, plus their own.
@@ -135,6 +135,7 @@ run_one() {
         c-epoll) cmd=("$bin/echo-epoll" -p 0 -t "$server_workers") ;;
         sockets) cmd=(dotnet "$dll" --port 0 --engine sockets --workers "$server_workers") ;;
         uring) cmd=(dotnet "$dll" --port 0 --engine uring --workers "$server_workers") ;;
+        uring-leased) cmd=(dotnet "$dll" --port 0 --engine uring-leased --workers "$server_workers") ;;
     esac
     local load1
     load1="$(cut -d' ' -f1 /proc/loadavg)"
@@ -253,7 +254,7 @@ def med(key, conns, size, engine):
 def fmt(v, spec):
     return "-" if v != v else format(v, spec)
 
-engines = [e for e in ("c-epoll", "sockets", "uring") if any(k[2] == e for k in data)]
+engines = [e for e in ("c-epoll", "sockets", "uring", "uring-leased") if any(k[2] == e for k in data)]
 cases = sorted({(k[0], k[1]) for k in data})
 print()
 print(f"echo-compare.sh: {rounds} round(s), {warmup} s warm-up + {duration} s per run, loopback 127.0.0.1; {placement}")
@@ -275,7 +276,7 @@ for conns, size in cases:
               f"{fmt(med('allocated_bytes_per_request', conns, size, e), '.1f'):>11} "
               f"{sum(int(r['errors']) for r in rs):>6} {fmt(med('others_cpu_pct', conns, size, e), '.0f'):>8}   {per}")
 
-pairs = [(a, b) for a, b in (("uring", "sockets"), ("uring", "c-epoll"), ("sockets", "c-epoll")) if a in engines and b in engines]
+pairs = [(a, b) for a, b in (("uring", "sockets"), ("uring", "c-epoll"), ("sockets", "c-epoll"), ("uring-leased", "uring"), ("uring-leased", "sockets")) if a in engines and b in engines]
 if pairs:
     print()
     print("ratios of the medians (req/s: higher is better for the first; p99 and cpu/req: lower is better)")
