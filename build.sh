@@ -3,7 +3,7 @@
 #   ./build.sh [build]        Release build of the whole solution
 #   ./build.sh test           Release build, then every test project; prints the totals
 #   ./build.sh bench [args]   runs uring-bench (src/UringScheduler.Bench) with the given arguments
-#   ./build.sh pack [args]    NuGet packages (UringScheduler, UringScheduler.Hosting, with .snupkg symbols) into
+#   ./build.sh pack [args]    NuGet packages (UringScheduler, UringScheduler.Hosting, UringScheduler.Tsavorite, with .snupkg symbols) into
 #                             artifacts/packages/; e.g. ./build.sh pack -p:VersionSuffix=beta.1
 #   ./build.sh aot            publishes test/UringScheduler.AotSmoke with native AOT (needs clang) and runs it
 #   ./build.sh kv [args]      runs the UringKv sample (RESP key-value service), see docs/storage-service.md
@@ -65,7 +65,7 @@ case "$cmd" in
     pack)
         out="artifacts/packages"
         mkdir -p "$out"
-        for proj in src/UringScheduler/UringScheduler.csproj src/UringScheduler.Hosting/UringScheduler.Hosting.csproj; do
+        for proj in src/UringScheduler/UringScheduler.csproj src/UringScheduler.Hosting/UringScheduler.Hosting.csproj src/UringScheduler.Tsavorite/UringScheduler.Tsavorite.csproj; do
             dotnet pack "$proj" -c Release -nologo -clp:NoSummary -v:minimal -o "$out" "$@"
         done
         ls -l "$out"

@@ -71,7 +71,11 @@ internal sealed class ConsumerWorkspace
         foreach (Snippet snippet in MarkdownSnippets.All())
         {
             string name = $"Snippet{snippets.Count}";
-            var project = ConsumerProject.Create(feed, Path.Combine(root, name), name, snippet.Code, "UringScheduler", "UringScheduler.Hosting");
+            // The Garnet device's own README needs its package (and, through it, Garnet); the rest need the two others.
+            string[] packages = snippet.File.Contains("UringScheduler.Tsavorite", StringComparison.Ordinal)
+                ? ["UringScheduler", "UringScheduler.Tsavorite"]
+                : ["UringScheduler", "UringScheduler.Hosting"];
+            var project = ConsumerProject.Create(feed, Path.Combine(root, name), name, snippet.Code, packages);
             snippets[snippet.ToString()] = project;
             projects.Add(project);
         }

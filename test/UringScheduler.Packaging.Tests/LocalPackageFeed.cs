@@ -1,7 +1,7 @@
 namespace UringScheduler.Packaging.Tests;
 
 /// <summary>
-/// Both packages, packed once per test run into a folder feed, with a version no other run uses
+/// The packages, packed once per test run into a folder feed, with a version no other run uses
 /// (0.1.0-test.&lt;stamp&gt;): a consumer restoring that version can only get these packages.
 /// </summary>
 internal sealed class LocalPackageFeed
@@ -16,7 +16,7 @@ internal sealed class LocalPackageFeed
         PackagesFolder = packagesFolder;
     }
 
-    public static readonly string[] PackageIds = ["UringScheduler", "UringScheduler.Hosting"];
+    public static readonly string[] PackageIds = ["UringScheduler", "UringScheduler.Hosting", "UringScheduler.Tsavorite"];
 
     /// <summary>The folder holding the .nupkg and .snupkg files.</summary>
     public string Directory { get; }
@@ -67,7 +67,7 @@ internal sealed class LocalPackageFeed
         string versionPrefix = ReadVersionPrefix();
         foreach (string id in PackageIds)
         {
-            // --no-build packs what the solution build produced (this project references both, so they are built).
+            // --no-build packs what the solution build produced (this project references them, so they are built).
             (int exitCode, string output) = await DotNetCli.RunAsync(Repository.Root, null, TimeSpan.FromMinutes(3),
                 "pack", Repository.PathOf("src", id, id + ".csproj"), "-c", Repository.Configuration, "--no-build",
                 "-nologo", "-v:minimal", "-p:VersionSuffix=" + suffix, "-o", directory);

@@ -9,6 +9,7 @@ public sealed class PackageTests
 {
     [TestCase("UringScheduler")]
     [TestCase("UringScheduler.Hosting")]
+    [TestCase("UringScheduler.Tsavorite")]
     public async Task Package_HasTheMetadataAndFilesAConsumerNeeds(string id)
     {
         LocalPackageFeed feed = await LocalPackageFeed.GetAsync();
@@ -42,7 +43,12 @@ public sealed class PackageTests
         }
         else
         {
-            Assert.That(dependencies, Does.Contain($"UringScheduler {feed.Version}"), "the hosting package needs the same core version");
+            Assert.That(dependencies, Does.Contain($"UringScheduler {feed.Version}"), "the other packages need the same core version");
+        }
+
+        if (id == "UringScheduler.Tsavorite")
+        {
+            Assert.That(dependencies, Does.Contain("Microsoft.Garnet 2.2.8"), "the device is built against one Garnet version");
         }
 
         using ZipArchive symbols = ZipFile.OpenRead(feed.PackagePath(id, ".snupkg"));

@@ -102,10 +102,12 @@ internal sealed class LeasedReceiver : IMultishotReceiveSink, IReceiveBufferWait
         {
             DisposeOnOwner();
         }
-        else
+        else if (!_owner.PostToOwner(s_disposeOnOwner, this))
         {
-            // A worker that no longer runs anything has ended the receive itself, and its buffers are closed.
-            _ = _owner.PostToOwner(s_disposeOnOwner, this);
+            // The worker no longer runs anything: it ended the receive itself when it stopped, and nothing else touches
+            // this receiver now. Queued buffers go back to the closed group, which frees its memory with the last one.
+            _disposed = true;
+            ReturnQueued();
         }
     }
 
@@ -432,10 +434,7 @@ internal sealed class LeasedReceiver : IMultishotReceiveSink, IReceiveBufferWait
         }
 
         _disposed = true;
-        while (_ready.TryDequeue(out Received received))
-        {
-            _group.Return(received.BufferId, _group.GenerationOf(received.BufferId));
-        }
+        ReturnQueued();
 
         if (_waiting)
         {
@@ -446,6 +445,14 @@ internal sealed class LeasedReceiver : IMultishotReceiveSink, IReceiveBufferWait
         if (_inFlight is IoOperation op)
         {
             _owner.RequestCancel(op.UserData);
+        }
+    }
+
+    private void ReturnQueued()
+    {
+        while (_ready.TryDequeue(out Received received))
+        {
+            _group.Return(received.BufferId, _group.GenerationOf(received.BufferId));
         }
     }
 

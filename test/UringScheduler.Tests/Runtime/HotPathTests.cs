@@ -32,9 +32,10 @@ public class HotPathTests(UringBackend backend)
             return ThreadPool.CompletedWorkItemCount - before;
         });
 
-        // Anything per operation would show as 100 000; the test host itself may queue a stray item meanwhile.
+        // Anything per operation would show as 100 000. The count is process-wide: the test host's own timers queue
+        // items meanwhile, more the longer a loaded machine takes over the loop.
         TestContext.Out.WriteLine($"{backend}: ThreadPool work items over 100 000 NOPs: {delta}");
-        Assert.That(delta, Is.LessThan(10));
+        Assert.That(delta, Is.LessThan(1000));
     }
 
     [Test]
@@ -142,9 +143,18 @@ public class HotPathTests(UringBackend backend)
             worker.SynchronizationContext.Post(_ => Interlocked.Increment(ref received), null);
         }
 
-        await Task.Delay(100);
+        // The CPU time is read from tick-based counters, and a loaded machine may give the worker little of it: wait
+        // until it has clearly run (bounded), so that the check below tells a busy worker from an idle one.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        long busyCpu;
+        do
+        {
+            await Task.Delay(100);
+            busyCpu = RuntimeThreadsCpuNanoseconds() - cpuBefore;
+        }
+        while (busyCpu / 1e6 <= 20 && watch.Elapsed < TimeSpan.FromSeconds(10));
+
         long writes = worker.WakeWrites - before;
-        long busyCpu = RuntimeThreadsCpuNanoseconds() - cpuBefore;
         stop.Cancel();
         await busy;
         TestContext.Out.WriteLine($"eventfd writes for 10 000 posts to a busy worker: {writes}");
