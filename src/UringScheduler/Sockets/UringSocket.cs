@@ -234,6 +234,15 @@ public sealed class UringSocket : IAsyncDisposable, IDisposable, ISocketState
     /// <summary>A <see cref="Stream"/> over this socket, for protocol code written against streams. Disposing it disposes the socket.</summary>
     public Stream AsStream() => new UringSocketStream(this);
 
+    /// <summary>
+    /// An <see cref="System.IO.Pipelines.IDuplexPipe"/> over this socket, for protocol code written against
+    /// System.IO.Pipelines: receives and sends run on this socket's worker (see <see cref="UringDuplexPipe"/>). Disposing
+    /// the pipe disposes the socket; receive and send on the socket only through the pipe from now on.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of its range.</exception>
+    /// <exception cref="ObjectDisposedException">The socket was disposed.</exception>
+    public UringDuplexPipe AsDuplexPipe(UringPipeOptions? options = null) => UringDuplexPipe.Create(this, options);
+
     /// <summary>Closes the socket: requests in flight end with <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
