@@ -17,8 +17,9 @@ namespace UringScheduler;
 /// listener ends pending accepts with <see cref="ObjectDisposedException"/>; connections already accepted are not
 /// affected.
 /// <para>
-/// Where the kernel has multishot accept (Linux 5.19), a worker's first <see cref="AcceptAsync"/> arms one accept that
-/// stays on its ring and takes each connection as it arrives, with no submission per connection; connections accepted
+/// Where the kernel has multishot accept (Linux 5.19) and a socket is accepted from by one worker only
+/// (<see cref="UringListenerDistribution.PerWorker"/>, or a runtime of one worker), the worker's first
+/// <see cref="AcceptAsync"/> arms one accept that stays on its ring and takes each connection as it arrives, with no submission per connection; connections accepted
 /// while no call waits are queued for the next call. Once <c>16</c> are queued the accept is cancelled (connections
 /// the kernel accepted before the cancel took effect are queued too) and the rest wait in the kernel's backlog for
 /// any worker; the next call that finds the queue empty arms it again. Cancelling a call ends that call only: a
@@ -122,7 +123,7 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         }
 
         UringWorker? current = UringWorker.Current;
-        if (current is not null && ReferenceEquals(current.Runtime, _runtime) && current.Engine.SupportsMultishotAccept)
+        if (current is not null && ReferenceEquals(current.Runtime, _runtime) && UsesMultishotAccept(current))
         {
             return AcceptorOf(current).AcceptAsync(cancellationToken);
         }
@@ -130,6 +131,13 @@ public sealed class UringListener : IAsyncDisposable, IDisposable, ISocketState
         UringWorker worker = current is not null && ReferenceEquals(current.Runtime, _runtime) ? current : _runtime.NextWorker();
         return AcceptOnAsync(worker, cancellationToken);
     }
+
+    // Only where one worker accepts from the socket: a per-worker socket, or a runtime of one worker. On a socket shared
+    // by several workers, an armed multishot accept stays first in the kernel's queue of waiting accepts and takes
+    // nearly every connection (measured in docs/networking.md); single accepts, re-queued behind the others after
+    // each connection, spread them.
+    internal bool UsesMultishotAccept(UringWorker worker) =>
+        (_sockets.Length > 1 || _runtime.Workers.Count == 1) && worker.Engine.SupportsMultishotAccept;
 
     private MultishotAcceptor AcceptorOf(UringWorker worker)
     {

@@ -5,7 +5,8 @@ namespace UringScheduler.Tests.Sockets;
 
 /// <summary>
 /// Accepts on a worker: one multishot accept per worker and listener on io_uring (Linux 5.19), single-shot accepts as
-/// on older kernels, and the fallback's non-blocking accepts must all behave the same from the caller's side.
+/// on older kernels, and the fallback's non-blocking accepts must all behave the same from the caller's side. The
+/// runtime has one worker, so every listener's socket is accepted from by one worker: the case multishot serves.
 /// </summary>
 [TestFixtureSource(nameof(Variants))]
 public class MultishotAcceptTests(UringBackend backend, bool singleShot)
@@ -21,7 +22,7 @@ public class MultishotAcceptTests(UringBackend backend, bool singleShot)
 
     [SetUp]
     public void SetUp() =>
-        _runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 2, Backend = backend, RingEntries = 64, SimulateNoMultishot = singleShot });
+        _runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 1, Backend = backend, RingEntries = 64, SimulateNoMultishot = singleShot });
 
     [TearDown]
     public async Task TearDown() => await _runtime.DisposeAsync();
@@ -103,7 +104,7 @@ public class MultishotAcceptTests(UringBackend backend, bool singleShot)
     public async Task SeveralCallsWaiting_EachGetsItsOwnConnection()
     {
         await using UringListener listener = UringListener.Bind(_runtime, ListenAddress("unix"));
-        UringWorker worker = _runtime.Workers[1];
+        UringWorker worker = _runtime.Workers[0];
         Task<UringSocket>[] calls = await worker.RunAsync(() => Task.FromResult(Enumerable.Range(0, 4).Select(_ => listener.AcceptAsync().AsTask()).ToArray()));
         var clients = new List<Socket>();
         for (int i = 0; i < 4; i++)
@@ -124,30 +125,23 @@ public class MultishotAcceptTests(UringBackend backend, bool singleShot)
     [Test]
     public async Task DisposingTheListener_EndsWaitingCalls_AndClosesQueuedConnections()
     {
-        UringListener listener = UringListener.Bind(_runtime, ListenAddress("ipv4"));
         UringWorker worker = _runtime.Workers[0];
+        UringListener idle = UringListener.Bind(_runtime, ListenAddress("ipv4"));
+        Task<UringSocket> waiting = worker.RunAsync(async () => await idle.AcceptAsync());
+        await Task.Delay(50);
+        idle.Dispose();
+        Assert.ThrowsAsync<ObjectDisposedException>(async () => await waiting.WaitAsync(Bound));
+        Assert.ThrowsAsync<ObjectDisposedException>(async () => await worker.RunAsync(async () => await idle.AcceptAsync()));
+
+        // A connection that arrives after the worker's first accept: queued by the armed multishot accept, or in the
+        // kernel's backlog for single accepts. Either way it must see its connection end when the listener goes.
+        UringListener listener = UringListener.Bind(_runtime, ListenAddress("ipv4"));
         Task<UringSocket> first = worker.RunAsync(async () => await listener.AcceptAsync());
         using Socket c1 = await ConnectPlainAsync(listener.LocalEndPoint);
         await (await first.WaitAsync(Bound)).DisposeAsync();
-
-        // Queued with nobody calling (multishot), or still in the kernel's backlog (single-shot): either way it must
-        // see its connection end when the listener goes.
         using Socket queued = await ConnectPlainAsync(listener.LocalEndPoint);
         await Task.Delay(50);
-        Task<UringSocket> waiting = _runtime.Workers[1].RunAsync(async () => await listener.AcceptAsync());
-        await Task.Delay(50);
         listener.Dispose();
-
-        // The queued connection was taken by worker 0's accept or by the waiting call on worker 1; a call that got it
-        // completes, any other ends with ObjectDisposedException.
-        try
-        {
-            UringSocket got = await waiting.WaitAsync(Bound);
-            await got.DisposeAsync();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
 
         queued.ReceiveTimeout = (int)Bound.TotalMilliseconds;
         int n;
@@ -161,6 +155,16 @@ public class MultishotAcceptTests(UringBackend backend, bool singleShot)
         }
 
         Assert.That(n, Is.Zero, "the connection was closed, not left hanging");
-        Assert.ThrowsAsync<ObjectDisposedException>(async () => await worker.RunAsync(async () => await listener.AcceptAsync()));
+    }
+
+    [Test]
+    public async Task SharedSocketOfSeveralWorkers_KeepsSingleAccepts()
+    {
+        await using var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 2, Backend = backend, RingEntries = 64, SimulateNoMultishot = singleShot });
+        await using UringListener shared = UringListener.Bind(runtime, ListenAddress("ipv4"));
+        await using UringListener perWorker = UringListener.Bind(runtime, ListenAddress("ipv4"), new UringListenerOptions { Distribution = UringListenerDistribution.PerWorker });
+        bool canMultishot = await runtime.Workers[0].RunAsync(() => Task.FromResult(runtime.Workers[0].Engine.SupportsMultishotAccept));
+        Assert.That(shared.UsesMultishotAccept(runtime.Workers[0]), Is.False, "a socket two workers accept from");
+        Assert.That(perWorker.UsesMultishotAccept(runtime.Workers[0]), Is.EqualTo(canMultishot));
     }
 }
