@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace UringScheduler.Soak;
 
@@ -29,12 +30,20 @@ internal sealed class Findings(TextWriter log, TimeProvider time)
 {
     private const int DetailsShown = 25;
     private readonly ConcurrentDictionary<string, Tally> _tallies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _outcomes = new(StringComparer.Ordinal);
     private readonly long _start = time.GetTimestamp();
     private int _shown;
 
     public Tally this[string name] => _tallies.GetOrAdd(name, static n => new Tally(n));
 
     public IEnumerable<Tally> Tallies => _tallies.Values.OrderBy(t => t.Name, StringComparer.Ordinal);
+
+    /// <summary>How often each legal branch of a racing check was taken ("kind: outcome"), to show that the races happen.</summary>
+    public IEnumerable<KeyValuePair<string, long>> Outcomes =>
+        _outcomes.Select(o => KeyValuePair.Create(o.Key, Volatile.Read(ref o.Value.Value))).OrderBy(o => o.Key, StringComparer.Ordinal);
+
+    public void Outcome(string kind, string outcome) =>
+        Interlocked.Increment(ref _outcomes.GetOrAdd($"{kind}: {outcome}", static _ => new StrongBox<long>()).Value);
 
     public long Operations => _tallies.Values.Sum(t => t.Operations);
 

@@ -47,6 +47,11 @@ foreach (Tally tally in result.Tallies)
     output.WriteLine($"  {tally.Name,-36} {tally.Operations,12:N0} operations {tally.Mismatches,4} mismatches {tally.Unexpected,4} unexpected");
 }
 
+foreach ((string name, long count) in result.Outcomes)
+{
+    output.WriteLine($"  outcome {name,-58} {count,10:N0}");
+}
+
 foreach (string failure in result.Failures)
 {
     output.WriteLine($"FAILED: {failure}");

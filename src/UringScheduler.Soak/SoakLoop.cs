@@ -37,6 +37,8 @@ internal abstract class SoakLoop(SoakContext context, UringWorker? worker)
 
     protected void Count(int operations = 1) => Findings[Kind].Count(operations);
 
+    protected void Outcome(string outcome) => Findings.Outcome(Kind, outcome);
+
     protected void Mismatch(string detail) => Findings.Mismatch(Kind, detail);
 
     /// <summary>Checks a read's count and bytes against the pattern; true when both are right.</summary>

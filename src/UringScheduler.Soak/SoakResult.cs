@@ -36,6 +36,8 @@ internal sealed class SoakResult
 
     public List<Tally> Tallies { get; set; } = [];
 
+    public List<KeyValuePair<string, long>> Outcomes { get; set; } = [];
+
     /// <summary>Failures beyond mismatches and errors: loops that never ended, buffers not returned, and the tolerances.</summary>
     public List<string> Failures { get; } = [];
 
@@ -119,6 +121,13 @@ internal sealed class SoakResult
             json.WriteNumber("mismatches", tally.Mismatches);
             json.WriteNumber("unexpected_errors", tally.Unexpected);
             json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteStartObject("outcomes");
+        foreach ((string name, long count) in Outcomes)
+        {
+            json.WriteNumber(name, count);
         }
 
         json.WriteEndObject();

@@ -74,6 +74,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         result.Mismatches = findings.Mismatches;
         result.UnexpectedErrors = findings.Unexpected;
         result.Tallies = findings.Tallies.ToList();
+        result.Outcomes = findings.Outcomes.ToList();
         result.Failures.AddRange(_failures);
         return result;
     }

@@ -115,20 +115,49 @@ internal sealed class CancelLoop(SoakContext context, UringWorker worker) : Soak
 
     private async Task InFlightOnFileAsync()
     {
-        Kind = "cancel.in-flight-file";
         using var cts = new CancellationTokenSource();
         int file = NextFile();
-        long offset = AnyOffset();
-        int length = Random.Next(1, _buffer.Length + 1);
-        ValueTask<int> read = Random.Next(2) == 0
-            ? UringRandomAccess.ReadAsync(Data.DataHandles[file], _buffer.AsMemory(0, length), offset, cts.Token)
-            : Data.Registered[file].ReadAsync(_buffer.AsMemory(0, length), offset, cts.Token);
-        string how = await FireAsync(cts);
-        (bool cancelled, int n) = await CatchCancel(read);
-        Count();
-        if (!cancelled)
+        int choice = Random.Next(Data.Direct is null ? 2 : 4);
+        UringBuffer? pooled = choice >= 2 ? Context.Buffers.Rent() : null;
+        try
         {
-            CheckRead($"file {file} @{offset}+{length}, cancelled {how} after the kernel finished", n, DataSet.Expected(offset, length), _buffer.AsSpan(0, Math.Clamp(n, 0, length)), DataSet.KeyOf(file), offset);
+            long offset;
+            int length;
+            Memory<byte> target;
+            ValueTask<int> read;
+            if (pooled is null)
+            {
+                // Cached buffered reads often complete at submission: these mostly take the completed-first branch.
+                Kind = "cancel.in-flight-file";
+                offset = AnyOffset();
+                length = Random.Next(1, _buffer.Length + 1);
+                target = _buffer.AsMemory(0, length);
+                read = choice == 0
+                    ? UringRandomAccess.ReadAsync(Data.DataHandles[file], target, offset, cts.Token)
+                    : Data.Registered[file].ReadAsync(target, offset, cts.Token);
+            }
+            else
+            {
+                // O_DIRECT reads go to the device and stay in flight long enough to be cancelled there.
+                Kind = "cancel.in-flight-direct";
+                offset = AlignedOffset(4096);
+                length = Random.Next(1, (pooled.Length / 4096) + 1) * 4096;
+                target = pooled.Memory[..length];
+                read = Data.Direct![file].ReadAsync(target, offset, cts.Token);
+            }
+
+            string how = await FireAsync(cts);
+            (bool cancelled, int n) = await CatchCancel(read);
+            Count();
+            Outcome(cancelled ? "cancelled" : "completed first");
+            if (!cancelled)
+            {
+                CheckRead($"file {file} @{offset}+{length}, cancelled {how} after the kernel finished", n, DataSet.Expected(offset, length), target.Span[..Math.Clamp(n, 0, length)], DataSet.KeyOf(file), offset);
+            }
+        }
+        finally
+        {
+            pooled?.Dispose();
         }
     }
 
@@ -143,6 +172,7 @@ internal sealed class CancelLoop(SoakContext context, UringWorker worker) : Soak
         bool cancelled = await CatchCancel(wait);
         TimeSpan elapsed = Since(start);
         Count();
+        Outcome(cancelled ? "cancelled" : "completed first");
         if (!cancelled && elapsed < delay)
         {
             Mismatch($"a delay of {delay.TotalMilliseconds:F3} ms, cancelled {how} too late, completed after only {elapsed.TotalMilliseconds:F3} ms");

@@ -31,6 +31,7 @@ internal sealed class ChurnLoop(SoakContext context, UringWorker worker) : SoakL
                     await opened.DisposeAsync();
                     closed = true;
                     Count();
+                    Outcome("closed with a read in flight");
                 }
 
                 int n = await read;

@@ -136,6 +136,7 @@ internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bo
                 {
                     int n = await receive;
                     Count();
+                    Outcome("receive in flight at close: data");
                     if (n <= 0 || received + n > total)
                     {
                         Mismatch($"a receive in flight when its socket closed returned {n} (received {received} of {total})");
@@ -148,6 +149,7 @@ internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bo
                 catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
                 {
                     Count();
+                    Outcome($"receive in flight at close: {e.GetType().Name}");
                 }
             }
         }

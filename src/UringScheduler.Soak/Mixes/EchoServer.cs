@@ -95,12 +95,14 @@ internal sealed class EchoServer(SoakContext context)
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
                 {
                     tally.Count();
+                    context.Findings.Outcome(Kind, "receive: ConnectionReset");
                     return;
                 }
 
                 tally.Count();
                 if (n == 0)
                 {
+                    context.Findings.Outcome(Kind, "receive: 0 (peer closed)");
                     return;
                 }
 
@@ -111,6 +113,7 @@ internal sealed class EchoServer(SoakContext context)
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
                 {
                     tally.Count();
+                    context.Findings.Outcome(Kind, $"send: {e.SocketErrorCode}");
                     return;
                 }
 

@@ -83,9 +83,11 @@ internal sealed class TimeoutLoop(SoakContext context, UringWorker worker) : Soa
                 try
                 {
                     n = await read;
+                    Outcome("data first");
                 }
                 catch (TimeoutException)
                 {
+                    Outcome("timed out, data on the next read");
                     n = await _pipe.ReadAsync(_small, 0);
                     Count();
                 }
