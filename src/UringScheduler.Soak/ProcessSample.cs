@@ -3,11 +3,12 @@ using System.Diagnostics.Metrics;
 namespace UringScheduler.Soak;
 
 /// <summary>The process figures the soak compares: open descriptors, resident memory, the runtime's operations in flight.</summary>
-internal readonly record struct ProcessSample(int Descriptors, double RssMiB, long InFlight)
+internal readonly record struct ProcessSample(int Descriptors, double RssMiB, double ManagedMiB, long InFlight)
 {
+    /// <summary>Takes the figures; <see cref="ManagedMiB"/> (the GC heap's live bytes) tells a managed leak from a native one.</summary>
     public static ProcessSample Take()
     {
-        return new ProcessSample(CountDescriptors(), ReadRssMiB(), ReadInFlight());
+        return new ProcessSample(CountDescriptors(), ReadRssMiB(), GC.GetTotalMemory(forceFullCollection: false) / 1048576.0, ReadInFlight());
     }
 
     public static int CountDescriptors() => Directory.GetFileSystemEntries("/proc/self/fd").Length;

@@ -102,6 +102,8 @@ internal sealed class SoakResult
         json.WriteBoolean("interrupted", Interrupted);
         json.WriteNumber("fd_tolerance", SoakRun.DescriptorTolerance);
         json.WriteNumber("rss_limit_mb", Math.Round(RssLimitMiB, 1));
+        json.WriteNumber("gc_heap_start_mb", Math.Round(Start?.ManagedMiB ?? 0, 1));
+        json.WriteNumber("gc_heap_end_mb", Math.Round(End?.ManagedMiB ?? 0, 1));
         json.WriteNumber("in_flight_start", Start?.InFlight ?? 0);
         json.WriteNumber("in_flight_end", End?.InFlight ?? 0);
         json.WriteNumber("in_flight_after_stop", InFlightAfterStop);

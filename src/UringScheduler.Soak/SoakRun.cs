@@ -23,7 +23,6 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
     private readonly List<(SoakLoop Loop, string Where)> _loops = [];
     private readonly List<Task> _loopTasks = [];
     private readonly List<string> _failures = [];
-    private long _stepsRunning;
 
     public async Task<SoakResult> RunAsync(CancellationToken interrupt)
     {
@@ -164,10 +163,12 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
             AddWorkerLoop(context, worker, () => new EchoClientLoop(context, worker, unix: true));
         }
 
-        // Off the runtime: two ThreadPool loops and one dedicated thread that blocks on each call.
+        // Off the runtime: ThreadPool loops and one dedicated thread that blocks on each call.
         AddForeignLoop(context, new ReadLoop(context, worker: null));
         AddForeignLoop(context, new WriteLoop(context, worker: null));
         AddForeignLoop(context, new ForeignLoop(context));
+        AddForeignLoop(context, new EchoClientLoop(context, worker: null, unix: false));
+        AddForeignLoop(context, new EchoClientLoop(context, worker: null, unix: true));
         AddThreadLoop(context, new ReadLoop(context, worker: null));
     }
 
@@ -219,7 +220,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
                         break;
                     }
 
-                    Step(context, loop, () => loop.StepAsync()).GetAwaiter().GetResult();
+                    StepAsync(context, loop).GetAwaiter().GetResult();
                 }
 
                 loop.StopAsync().AsTask().GetAwaiter().GetResult();
@@ -255,7 +256,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
                     break;
                 }
 
-                await Step(context, loop, () => loop.StepAsync());
+                await StepAsync(context, loop);
             }
 
             await loop.StopAsync();
@@ -270,13 +271,12 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         }
     }
 
-    private async Task Step(SoakContext context, SoakLoop loop, Func<Task> step)
+    private static async Task StepAsync(SoakContext context, SoakLoop loop)
     {
-        Interlocked.Increment(ref _stepsRunning);
         loop.StepStarted = Stopwatch.GetTimestamp();
         try
         {
-            await step();
+            await loop.StepAsync();
         }
         catch (Exception e)
         {
@@ -285,7 +285,6 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         finally
         {
             loop.StepStarted = 0;
-            Interlocked.Decrement(ref _stepsRunning);
         }
     }
 
@@ -323,7 +322,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         ProcessSample sample = ProcessSample.Take();
-        output.WriteLine($"sample ({which}): fds {sample.Descriptors}, rss {sample.RssMiB:F1} MiB, operations in flight {sample.InFlight} (pending accepts)");
+        output.WriteLine($"sample ({which}): fds {sample.Descriptors}, rss {sample.RssMiB:F1} MiB (GC heap {sample.ManagedMiB:F1} MiB), operations in flight {sample.InFlight} (pending accepts)");
         if (resume)
         {
             context.Gate.Resume();

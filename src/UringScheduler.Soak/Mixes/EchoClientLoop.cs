@@ -11,8 +11,10 @@ namespace UringScheduler.Soak.Mixes;
 /// - reset: connect with SO_LINGER 0 (adopted with FromSocket), exchange some bytes, then close abortively, sometimes
 ///   with a receive in flight, which must end with ObjectDisposedException or OperationCanceledException, or bring
 ///   bytes that are checked.
+/// Run with no worker, the same from ThreadPool threads: the sockets are served by a worker of the runtime and the
+/// loop resumes off the runtime.
 /// </summary>
-internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bool unix) : SoakLoop(context, worker)
+internal sealed class EchoClientLoop(SoakContext context, UringWorker? worker, bool unix) : SoakLoop(context, worker)
 {
     private const int MaxChunk = 16384;
     private readonly byte[] _send = new byte[MaxChunk];
@@ -37,7 +39,7 @@ internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bo
 
     private async Task ExchangeAsync()
     {
-        Kind = $"echo.{_transport}.exchange";
+        Kind = $"{Prefix}echo.{_transport}.exchange";
         using UringSocket socket = await UringSocket.ConnectAsync(EndPoint);
         Count();
         ulong key = (ulong)Random.NextInt64();
@@ -49,12 +51,12 @@ internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bo
 
         if (Random.Next(4) == 0)
         {
-            Kind = $"echo.{_transport}.cancel-receive";
+            Kind = $"{Prefix}echo.{_transport}.cancel-receive";
             using var cts = new CancellationTokenSource();
             ValueTask<int> receive = socket.ReceiveAsync(_receive, cts.Token);
             if (Random.Next(2) == 0)
             {
-                await Worker!.DelayAsync(TimeSpan.FromMicroseconds(Random.Next(0, 1000)));
+                await (Worker ?? Context.Runtime.Workers[0]).DelayAsync(TimeSpan.FromMicroseconds(Random.Next(0, 1000)));
                 cts.Cancel();
             }
             else
@@ -71,7 +73,7 @@ internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bo
             }
 
             // Still usable: one more round trip.
-            Kind = $"echo.{_transport}.exchange";
+            Kind = $"{Prefix}echo.{_transport}.exchange";
             long more = Random.Next(1, 4096);
             if (!await RoundTripAsync(socket, key, more, total))
             {
@@ -92,7 +94,7 @@ internal sealed class EchoClientLoop(SoakContext context, UringWorker worker, bo
 
     private async Task ResetAsync()
     {
-        Kind = $"echo.{_transport}.reset";
+        Kind = $"{Prefix}echo.{_transport}.reset";
         Socket plain = unix
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
