@@ -23,6 +23,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
     private readonly List<(SoakLoop Loop, string Where)> _loops = [];
     private readonly List<Task> _loopTasks = [];
     private readonly List<string> _failures = [];
+    private Dictionary<int, string>? _startDescriptors;
 
     public async Task<SoakResult> RunAsync(CancellationToken interrupt)
     {
@@ -322,7 +323,20 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         ProcessSample sample = ProcessSample.Take();
-        output.WriteLine($"sample ({which}): fds {sample.Descriptors}, rss {sample.RssMiB:F1} MiB (GC heap {sample.ManagedMiB:F1} MiB), operations in flight {sample.InFlight} (pending accepts)");
+        Dictionary<int, string> descriptors = ProcessSample.ListDescriptors();
+        if (_startDescriptors is null)
+        {
+            _startDescriptors = descriptors;
+        }
+        else
+        {
+            // Name what changed, so that a growth can be traced to its kind (socket, pipe, file, eventfd...).
+            string opened = string.Join(", ", descriptors.Where(d => !_startDescriptors.TryGetValue(d.Key, out string? target) || target != d.Value).Select(d => $"{d.Key} {d.Value}"));
+            string closed = string.Join(", ", _startDescriptors.Where(d => !descriptors.TryGetValue(d.Key, out string? target) || target != d.Value).Select(d => $"{d.Key} {d.Value}"));
+            output.WriteLine($"descriptors since the start sample: opened [{opened}], closed [{closed}]");
+        }
+
+        output.WriteLine($"sample ({which}): fds {sample.Descriptors}, rss {sample.RssMiB:F1} MiB (GC heap {sample.ManagedMiB:F1} MiB live, {sample.CommittedMiB:F1} MiB committed), {sample.Threads} threads ({sample.FallbackIoThreads} fallback I/O threads), operations in flight {sample.InFlight} (pending accepts)");
         if (resume)
         {
             context.Gate.Resume();
