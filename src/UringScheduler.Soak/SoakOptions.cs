@@ -6,12 +6,18 @@ namespace UringScheduler.Soak;
 internal sealed class SoakOptions
 {
     public const string Usage =
-        "usage: uring-soak [--duration SECONDS] [--backend auto|iouring|fallback] [--json PATH] [--workers N] [--seed N]\n" +
+        "usage: uring-soak [--duration SECONDS] [--backend auto|iouring|fallback] [--json PATH] [--workers N] [--seed N] [--mixes LIST]\n" +
         "  --duration  seconds of load after start-up (default 60)\n" +
         "  --backend   UringRuntimeOptions.Backend (default auto)\n" +
         "  --json      also write the figures to PATH\n" +
         "  --workers   worker count (default: one per CPU)\n" +
-        "  --seed      seed of the random choices (default: from the clock; printed)";
+        "  --seed      seed of the random choices (default: from the clock; printed)\n" +
+        "  --mixes     only these loop families, comma separated (default: all): " + AllMixesText;
+
+    /// <summary>The loop families, as <c>--mixes</c> names them.</summary>
+    public static readonly string[] AllMixes = ["read", "write", "vectored", "cancel", "timeout", "delay", "churn", "hop", "echo", "foreign"];
+
+    private const string AllMixesText = "read,write,vectored,cancel,timeout,delay,churn,hop,echo,foreign";
 
     public double DurationSeconds { get; private set; } = 60;
 
@@ -22,6 +28,9 @@ internal sealed class SoakOptions
     public int Workers { get; private set; } = Environment.ProcessorCount;
 
     public int Seed { get; private set; } = Environment.TickCount;
+
+    /// <summary>The loop families to run (for narrowing a finding down to one kind of operation).</summary>
+    public IReadOnlySet<string> Mixes { get; private set; } = new HashSet<string>(AllMixes, StringComparer.Ordinal);
 
     /// <summary>Parses <paramref name="args"/>; null with <paramref name="error"/> set when they are wrong.</summary>
     public static SoakOptions? Parse(string[] args, out string? error)
@@ -93,6 +102,17 @@ internal sealed class SoakOptions
                     }
 
                     options.Seed = seed;
+                    break;
+                case "--mixes":
+                    string[] mixes = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    string? unknown = mixes.FirstOrDefault(m => !AllMixes.Contains(m, StringComparer.Ordinal));
+                    if (mixes.Length == 0 || unknown is not null)
+                    {
+                        error = $"--mixes takes a comma-separated list of {AllMixesText}, got '{value}'";
+                        return null;
+                    }
+
+                    options.Mixes = new HashSet<string>(mixes, StringComparer.Ordinal);
                     break;
                 default:
                     error = $"unknown option '{name}'";

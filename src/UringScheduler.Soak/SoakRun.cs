@@ -30,7 +30,8 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         var findings = new Findings(output, TimeProvider.System);
         var gate = new PauseGate();
         var result = new SoakResult { Backend = options.Backend.ToString(), Seed = options.Seed, Workers = options.Workers };
-        output.WriteLine($"uring-soak: {options.DurationSeconds:0.#} s on {options.Workers} workers, backend {options.Backend}, seed {options.Seed}");
+        output.WriteLine($"uring-soak: {options.DurationSeconds:0.#} s on {options.Workers} workers, backend {options.Backend}, seed {options.Seed}" +
+            (options.Mixes.Count < SoakOptions.AllMixes.Length ? $", mixes {string.Join(',', SoakOptions.AllMixes.Where(options.Mixes.Contains))}" : ""));
         DataSet data = DataSet.Create();
         try
         {
@@ -142,35 +143,47 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
 
     private void StartLoops(SoakContext context)
     {
+        IReadOnlySet<string> mixes = options.Mixes;
         foreach (UringWorker worker in context.Runtime.Workers)
         {
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < 3 && mixes.Contains("read"); i++)
             {
                 AddWorkerLoop(context, worker, () => new ReadLoop(context, worker));
             }
 
             for (int i = 0; i < 2; i++)
             {
-                AddWorkerLoop(context, worker, () => new WriteLoop(context, worker));
-                AddWorkerLoop(context, worker, () => new CancelLoop(context, worker));
-                AddWorkerLoop(context, worker, () => new EchoClientLoop(context, worker, unix: false));
+                AddWorkerLoopIf("write", context, worker, () => new WriteLoop(context, worker));
+                AddWorkerLoopIf("cancel", context, worker, () => new CancelLoop(context, worker));
+                AddWorkerLoopIf("echo", context, worker, () => new EchoClientLoop(context, worker, unix: false));
             }
 
-            AddWorkerLoop(context, worker, () => new VectoredLoop(context, worker));
-            AddWorkerLoop(context, worker, () => new TimeoutLoop(context, worker));
-            AddWorkerLoop(context, worker, () => new DelayLoop(context, worker));
-            AddWorkerLoop(context, worker, () => new ChurnLoop(context, worker));
-            AddWorkerLoop(context, worker, () => new HopLoop(context, worker));
-            AddWorkerLoop(context, worker, () => new EchoClientLoop(context, worker, unix: true));
+            AddWorkerLoopIf("vectored", context, worker, () => new VectoredLoop(context, worker));
+            AddWorkerLoopIf("timeout", context, worker, () => new TimeoutLoop(context, worker));
+            AddWorkerLoopIf("delay", context, worker, () => new DelayLoop(context, worker));
+            AddWorkerLoopIf("churn", context, worker, () => new ChurnLoop(context, worker));
+            AddWorkerLoopIf("hop", context, worker, () => new HopLoop(context, worker));
+            AddWorkerLoopIf("echo", context, worker, () => new EchoClientLoop(context, worker, unix: true));
         }
 
         // Off the runtime: ThreadPool loops and one dedicated thread that blocks on each call.
-        AddForeignLoop(context, new ReadLoop(context, worker: null));
-        AddForeignLoop(context, new WriteLoop(context, worker: null));
-        AddForeignLoop(context, new ForeignLoop(context));
-        AddForeignLoop(context, new EchoClientLoop(context, worker: null, unix: false));
-        AddForeignLoop(context, new EchoClientLoop(context, worker: null, unix: true));
-        AddThreadLoop(context, new ReadLoop(context, worker: null));
+        if (mixes.Contains("foreign"))
+        {
+            AddForeignLoop(context, new ReadLoop(context, worker: null));
+            AddForeignLoop(context, new WriteLoop(context, worker: null));
+            AddForeignLoop(context, new ForeignLoop(context));
+            AddForeignLoop(context, new EchoClientLoop(context, worker: null, unix: false));
+            AddForeignLoop(context, new EchoClientLoop(context, worker: null, unix: true));
+            AddThreadLoop(context, new ReadLoop(context, worker: null));
+        }
+    }
+
+    private void AddWorkerLoopIf(string mix, SoakContext context, UringWorker worker, Func<SoakLoop> create)
+    {
+        if (options.Mixes.Contains(mix))
+        {
+            AddWorkerLoop(context, worker, create);
+        }
     }
 
     private void AddWorkerLoop(SoakContext context, UringWorker worker, Func<SoakLoop> create)
