@@ -388,7 +388,7 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
             $"fds {ProcessSample.CountDescriptors()}, rss {ProcessSample.ReadRssMiB():F0} MiB");
     }
 
-    /// <summary>Registered buffers: up to 64 of 16 KiB per ring, within half the locked-memory limit (charged once per ring).</summary>
+    /// <summary>Registered buffers: 1 to 64 of 16 KiB per ring, within half the locked-memory limit (charged once per ring); rentals beyond them get plain aligned buffers.</summary>
     private static int BufferCount(int workers)
     {
         long limit = long.MaxValue;
@@ -405,6 +405,6 @@ internal sealed class SoakRun(SoakOptions options, TextWriter output)
         }
 
         long perRing = limit == long.MaxValue ? long.MaxValue : limit / 2 / workers;
-        return (int)Math.Clamp(perRing / 16384, 4, 64);
+        return (int)Math.Clamp(perRing / 16384, 1, 64);
     }
 }
