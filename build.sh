@@ -8,6 +8,9 @@
 #   ./build.sh aot            publishes test/UringScheduler.AotSmoke with native AOT (needs clang) and runs it
 #   ./build.sh kv [args]      runs the UringKv sample (RESP key-value service), see docs/storage-service.md
 #   ./build.sh kv-bench [args] redis-benchmark against UringKv and redis-server (installs redis-tools/redis-server)
+#   ./build.sh soak [--duration S] [--backend auto|iouring|fallback] [--json PATH]
+#                             Release build, then uring-soak: every kind of operation at once, every outcome checked;
+#                             non-zero exit on a mismatch, an unexpected error or a leak (see docs/reliability.md)
 #   ./build.sh clean          removes build output
 set -euo pipefail
 
@@ -98,13 +101,18 @@ case "$cmd" in
     kv-bench)
         exec bash samples/UringKv/kv-bench.sh "$@"
         ;;
+    soak)
+        proj="src/UringScheduler.Soak/UringScheduler.Soak.csproj"
+        dotnet build "$proj" -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
+        exec dotnet "src/UringScheduler.Soak/bin/Release/net10.0/uring-soak.dll" "$@"
+        ;;
     clean)
         dotnet clean UringScheduler.sln -c Release -nologo -v:quiet >/dev/null 2>&1 || true
         find src test samples -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
         rm -rf artifacts
         ;;
     *)
-        echo "usage: ./build.sh [build|test|bench [args]|pack [args]|aot|kv [args]|kv-bench [args]|clean]" >&2
+        echo "usage: ./build.sh [build|test|bench [args]|pack [args]|aot|kv [args]|kv-bench [args]|soak [args]|clean]" >&2
         exit 2
         ;;
 esac
