@@ -26,7 +26,7 @@ public partial class SoakTests
         "delay.own-worker", "delay.on-any-worker", "delay.nop",
         "foreign.read.buffered", "foreign.write.buffered+fsync", "foreign.delay", "foreign.run-on-worker",
         "churn.buffered", "hop.worker", "hop.runtime", "hop.exception",
-        "echo.tcp.exchange", "echo.tcp.reset", "echo.unix.exchange", "echo.unix.reset", "echo.server", "echo.server.accept",
+        "echo.tcp.exchange", "echo.tcp.reset", "echo.unix.exchange", "echo.unix.reset", "echo.server", "echo.server.leased", "echo.server.accept",
     ];
 
     private static readonly string[] s_directKinds = ["read.direct", "write.direct+fdatasync", "churn.direct", "cancel.in-flight-direct"];

@@ -6,13 +6,15 @@ namespace UringScheduler.Soak.Mixes;
 /// The echo side of the socket mix: a TCP listener on 127.0.0.1 (a socket per worker) and a Unix domain listener, an
 /// accept loop per worker on each, and each connection echoed on the worker that accepted it. A connection ends when
 /// the peer closes (receive 0) or resets it: legal ends are 0, SocketException ConnectionReset on a receive, and
-/// ConnectionReset or Shutdown (EPIPE) on a send. Anything else is unexpected.
+/// ConnectionReset or Shutdown (EPIPE) on a send. Anything else is unexpected. Every other connection receives into
+/// buffers lent by its worker (leased receives: a multishot receive into a provided buffer ring on io_uring).
 /// </summary>
 internal sealed class EchoServer(SoakContext context)
 {
     private const string Kind = "echo.server";
     private readonly List<UringListener> _listeners = [];
     private readonly List<Task> _acceptLoops = [];
+    private int _connections;
 
     public void Start()
     {
@@ -82,7 +84,9 @@ internal sealed class EchoServer(SoakContext context)
     {
         UringWorker? worker = UringWorker.Current;
         byte[] buffer = new byte[16384];
-        Tally tally = context.Findings[Kind];
+        bool leased = Interlocked.Increment(ref _connections) % 2 == 0;
+        Tally tally = context.Findings[leased ? Kind + ".leased" : Kind];
+        UringReceivedBuffer lease = default;
         try
         {
             while (true)
@@ -90,7 +94,16 @@ internal sealed class EchoServer(SoakContext context)
                 int n;
                 try
                 {
-                    n = await connection.ReceiveAsync(buffer);
+                    lease.Dispose();
+                    if (leased)
+                    {
+                        lease = await connection.ReceiveBufferAsync();
+                        n = lease.Length;
+                    }
+                    else
+                    {
+                        n = await connection.ReceiveAsync(buffer);
+                    }
                 }
                 catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
                 {
@@ -108,7 +121,7 @@ internal sealed class EchoServer(SoakContext context)
 
                 try
                 {
-                    await connection.SendAsync(buffer.AsMemory(0, n));
+                    await connection.SendAsync(leased ? lease.Memory : buffer.AsMemory(0, n));
                 }
                 catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown)
                 {
@@ -130,6 +143,7 @@ internal sealed class EchoServer(SoakContext context)
         }
         finally
         {
+            lease.Dispose();
             connection.Dispose();
             context.ServerConnectionClosed();
         }
