@@ -45,4 +45,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, EventName = "PinFailed", Level = LogLevel.Warning,
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
     public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
+
+    [LoggerMessage(EventId = 20, EventName = "RegistrationFailed", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} runs without some registered resources: {Problem}")]
+    public static partial void RegistrationFailed(ILogger logger, int workerId, string problem);
 }

@@ -61,6 +61,9 @@ internal abstract class IoEngine : IDisposable
     /// <summary>The buffer pool registered in this engine's ring (fixed-buffer opcodes apply to its buffers), or null.</summary>
     public virtual UringBufferPool? RegisteredBuffers => null;
 
+    /// <summary>What the kernel refused at <see cref="Initialize"/> that the engine works without (registered files or buffers), or null.</summary>
+    public virtual string? RegistrationProblem => null;
+
     /// <summary><c>io_uring_enter</c> calls made (0 where there is no ring). Any thread.</summary>
     public virtual long EnterCalls => 0;
 
