@@ -64,14 +64,23 @@ public class FaultMatrixTests
                 cts.Cancel();
             }
 
-            outcomes = await run.WaitAsync(s_bound);
+            try
+            {
+                outcomes = await run.WaitAsync(s_bound);
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"operations still in flight after {s_bound}: {worker.OperationsInFlight}; SQEs the kernel owns: {string.Join(", ", plan.InKernel.Select(p => $"{p.Key:x}x{p.Value}"))}; faults injected: {plan.Injected}");
+                throw;
+            }
+
             completed = worker.OperationsCompleted - completedBefore;
             fixedBuffer = worker.FixedBufferOperations - fixedBefore;
             await scenario.CloseAsync();
         }
         finally
         {
-            await runtime.DisposeAsync();
+            await runtime.DisposeAsync().AsTask().WaitAsync(s_bound);
         }
 
         Assert.Multiple(() =>

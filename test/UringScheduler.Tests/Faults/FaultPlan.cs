@@ -157,7 +157,8 @@ internal sealed unsafe class FaultPlan : IRingFaults
                 sqe->Len /= 2;
                 Spend();
                 break;
-            case FaultKind.ZeroTransfer when IsSingleBuffer(op) && firstTime && _budget > 0:
+            case FaultKind.ZeroTransfer when (IsSingleBuffer(op) || IsVectored(op)) && firstTime && _budget > 0:
+                // No bytes, or no iovecs: the kernel answers 0.
                 sqe->Len = 0;
                 Spend();
                 break;
@@ -247,7 +248,7 @@ internal sealed unsafe class FaultPlan : IRingFaults
             Injected++;
         }
 
-        if (Stopwatch.GetElapsedTime(_withholdSince) > TimeSpan.FromMilliseconds(500))
+        if (Stopwatch.GetElapsedTime(_withholdSince) > TimeSpan.FromSeconds(5))
         {
             _overflowEpisodes = int.MaxValue;
             return false;
@@ -286,10 +287,6 @@ internal sealed unsafe class FaultPlan : IRingFaults
         {
             case FaultKind.ShortTransfer when IsVectored(op) && cqe.Res > 1 && _budget > 0:
                 cqe.Res /= 2;
-                Spend();
-                return true;
-            case FaultKind.ZeroTransfer when IsVectored(op) && cqe.Res > 0 && _budget > 0 && _touchedAtCompletion.Add(userData):
-                cqe.Res = 0;
                 Spend();
                 return true;
             case FaultKind.CanceledByKernel when _canceledByPlan.Remove(userData):

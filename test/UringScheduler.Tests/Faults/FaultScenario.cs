@@ -156,6 +156,7 @@ internal abstract class FaultScenario : IAsyncDisposable
             if (data[k] != FileByte(fileOffset + k))
             {
                 Assert.Fail($"{what}: byte {k} is {data[k]}, the file has {FileByte(fileOffset + k)}");
+                return;
             }
         }
     }

@@ -124,6 +124,7 @@ internal sealed class WriteScenario(bool fixedBuffers) : FaultScenario
             if (_content[p] != pattern(p))
             {
                 Assert.Fail($"write {i}: byte {p} is {_content[p]}, expected {what} ({pattern(p)})");
+                return;
             }
         }
     }
@@ -240,6 +241,7 @@ internal sealed class WriteVectorScenario : FaultScenario
             if (_content[p] != pattern(p))
             {
                 Assert.Fail($"gather write {i}: byte {p} is {_content[p]}, expected {what} ({pattern(p)})");
+                return;
             }
         }
     }

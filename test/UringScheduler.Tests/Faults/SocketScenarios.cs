@@ -80,6 +80,7 @@ internal sealed class SendScenario : FaultScenario
             if (received[k] != NewByte(((long)i * BlockSize) + k))
             {
                 Assert.Fail($"send {i}: byte {k} is {received[k]}, expected {NewByte(((long)i * BlockSize) + k)}");
+                return;
             }
         }
     }
