@@ -135,6 +135,9 @@ internal sealed unsafe class FaultPlan : IRingFaults
             if (op == IoUringOp.AsyncCancel)
             {
                 OnCancelPublished(sqe->Addr);
+
+                // A slow reaper only while the workload runs: a worker that cancels (its shutdown among others) reaps.
+                _overflowEpisodes = int.MaxValue;
             }
 
             if ((userData & InternalBit) == 0 && _targets.Contains(op))
