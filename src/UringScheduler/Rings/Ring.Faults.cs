@@ -1,3 +1,4 @@
+using UringScheduler.Native;
 using static UringScheduler.Native.Interop.IoUring;
 
 namespace UringScheduler.Rings;
@@ -24,6 +25,13 @@ internal sealed unsafe partial class Ring
         {
             _faults!.OnPublish(&_sqes[i & _sqMask]);
         }
+    }
+
+    // One io_uring_enter as the plan has it: refused without entering, or entered with what it left of the arguments.
+    private int EnterWithFaults(uint toSubmit, uint minComplete, uint flags, void* arg, nuint argSize)
+    {
+        int refused = _faults!.OnEnter(ref toSubmit, ref minComplete, flags);
+        return refused != 0 ? refused : Interop.IoUring.Enter(_enterFd, toSubmit, minComplete, flags | _enterFlags, arg, argSize);
     }
 
     // Drain, with the plan choosing what the worker sees: nothing (the CQ left to fill up and overflow), completions

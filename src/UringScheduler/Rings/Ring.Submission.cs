@@ -182,11 +182,9 @@ internal sealed unsafe partial class Ring
         while (true)
         {
             EnterCount++;
-            int rc = _faults is null ? 0 : _faults.OnEnter(ref toSubmit, ref minComplete, flags);
-            if (rc == 0)
-            {
-                rc = Interop.IoUring.Enter(_enterFd, toSubmit, minComplete, flags | _enterFlags, arg, argSize);
-            }
+            int rc = _faults is null
+                ? Interop.IoUring.Enter(_enterFd, toSubmit, minComplete, flags | _enterFlags, arg, argSize)
+                : EnterWithFaults(toSubmit, minComplete, flags, arg, argSize);
 
             if (rc != -Errno.EINTR)
             {
