@@ -141,5 +141,11 @@ public sealed class UringRuntimeOptions
     /// </summary>
     internal bool SimulateNoMultishot { get; set; }
 
+    /// <summary>
+    /// Test seam: the fault plan for the ring of each worker (by worker id; null for none), which makes that ring answer
+    /// as the kernel rarely does. Null (the default) in production.
+    /// </summary>
+    internal Func<int, Rings.IRingFaults?>? RingFaults { get; set; }
+
     internal UringRuntimeOptions Clone() => (UringRuntimeOptions)MemberwiseClone();
 }

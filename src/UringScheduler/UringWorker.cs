@@ -46,7 +46,7 @@ public sealed partial class UringWorker
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
         _operationPool = new OperationPool(this);
         _engine = fallbackPool is null
-            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers, maxSubmitBatch: options.MaxSubmitBatch, multishot: !options.SimulateNoMultishot)
+            ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers, maxSubmitBatch: options.MaxSubmitBatch, multishot: !options.SimulateNoMultishot, faults: options.RingFaults?.Invoke(id))
             : new FallbackEngine(this, _slab, fallbackPool);
     }
 

@@ -45,7 +45,10 @@ public sealed unsafe class UringBuffer : MemoryManager<byte>
     /// <summary>The buffer's index in the rings' registered-buffer table, or -1 for a plain (overflow) buffer.</summary>
     public int Index { get; }
 
-    /// <summary>Whether the rings know this buffer, so operations on it use the fixed-buffer opcodes.</summary>
+    /// <summary>
+    /// Whether the buffer belongs to the pool's registered set: operations on it use the fixed-buffer opcodes on every
+    /// ring that accepted the pool's registration (a ring that refused it serves the buffer with the plain opcodes).
+    /// </summary>
     public bool IsRegistered => Index >= 0;
 
     /// <summary>Size in bytes.</summary>

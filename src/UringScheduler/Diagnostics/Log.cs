@@ -46,6 +46,10 @@ internal static partial class Log
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
     public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
 
+    [LoggerMessage(EventId = 20, EventName = "RegistrationFailed", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} runs without some registered resources: {Problem}")]
+    public static partial void RegistrationFailed(ILogger logger, int workerId, string problem);
+
     [LoggerMessage(EventId = 30, EventName = "ReceiveBuffersCreated", Level = LogLevel.Debug,
         Message = "Worker {WorkerId} made {Count} receive buffers of {Size} bytes for leased receives, lent through {Mode}")]
     public static partial void ReceiveBuffersCreated(ILogger logger, int workerId, int count, int size, string mode);

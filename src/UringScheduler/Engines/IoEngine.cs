@@ -71,6 +71,9 @@ internal abstract class IoEngine : IDisposable
     public virtual ReceiveBufferGroup CreateReceiveBuffers(IOperationOwner owner, int count, int size) =>
         ReceiveBufferGroup.Create(owner, count, size, createRing: null);
 
+    /// <summary>What the kernel refused at <see cref="Initialize"/> that the engine works without (registered files or buffers), or null.</summary>
+    public virtual string? RegistrationProblem => null;
+
     /// <summary><c>io_uring_enter</c> calls made (0 where there is no ring). Any thread.</summary>
     public virtual long EnterCalls => 0;
 

@@ -39,10 +39,13 @@ internal sealed unsafe class RingEngine : IoEngine
     private int[] _freeFileSlots = [];
     private int _freeFileSlotCount;
 
-    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0, bool multishot = true)
+    private readonly IRingFaults? _faults;
+
+    public RingEngine(IEngineHost host, OperationSlab slab, uint entries, int maxKernelWorkers, int fileSlots, UringBufferPool? buffers, RingSetupRung highestRung = RingSetupRung.DeferTaskRun, int maxSubmitBatch = 0, bool multishot = true, IRingFaults? faults = null)
         : base(host, slab)
     {
         _multishot = multishot;
+        _faults = faults;
         _maxSubmitBatch = maxSubmitBatch > 0 ? (uint)maxSubmitBatch : uint.MaxValue;
         _entries = entries;
         _maxKernelWorkers = maxKernelWorkers;
@@ -72,11 +75,16 @@ internal sealed unsafe class RingEngine : IoEngine
 
     private long _wakeWrites;
 
-    public override bool HasCompletionsReady => _ring!.CqReady > 0 || _ring.CqOverflowPending;
+    public override bool HasCompletionsReady => _ring!.HasCompletions;
 
     public override void Initialize()
     {
-        _ring = Ring.Create(_entries, _highestRung);
+        _ring = Ring.Create(_entries, _highestRung, _faults?.CqEntries ?? 0);
+        if (_faults is not null)
+        {
+            _ring.AttachFaults(_faults);
+        }
+
         _cqes = new Cqe[_ring.CqEntries];
         _deferTaskRun = _ring.Features.DeferTaskRun;
         _ = _ring.RegisterRingFd(); // best effort: before 5.18 enters go by descriptor
@@ -103,11 +111,14 @@ internal sealed unsafe class RingEngine : IoEngine
 
     private void RegisterResources()
     {
+        // Registered files and buffers only speed I/O up: when the kernel refuses them (ENOMEM, a memlock or file
+        // limit), the ring serves the same requests by descriptor and with the plain opcodes, and says why once.
         if (_fileSlotsWanted > 0)
         {
             // The kernel refuses a table larger than RLIMIT_NOFILE (EMFILE); a smaller one is still worth having.
             int slots = (int)Math.Min(_fileSlotsWanted, ProcessLimits.OpenFiles());
-            if (slots > 0 && _ring!.RegisterFilesSparse((uint)slots) == 0)
+            int rc = slots > 0 ? _ring!.RegisterFilesSparse((uint)slots) : 0;
+            if (slots > 0 && rc == 0)
             {
                 FileSlots = slots;
                 _freeFileSlots = new int[slots];
@@ -118,6 +129,12 @@ internal sealed unsafe class RingEngine : IoEngine
 
                 _freeFileSlotCount = slots;
             }
+            else if (rc < 0)
+            {
+                AddRegistrationProblem(
+                    $"Registering a table of {slots} files in the io_uring ring failed: {Errno.Describe(-rc)}. " +
+                    "Files are addressed by descriptor instead (RegisteredFileSlots; RLIMIT_NOFILE now " + ProcessLimits.OpenFiles() + ").");
+            }
         }
 
         if (_buffers is not null && _buffers.Count > 0)
@@ -125,17 +142,16 @@ internal sealed unsafe class RingEngine : IoEngine
             int rc = _ring!.RegisterBuffers(_buffers.IoVecs);
             if (rc < 0)
             {
-                _ring.Dispose();
-                Interop.Libc.Close(_eventFd);
-                _eventFd = -1;
-                throw new IOException(
-                    $"Registering the buffer pool ({_buffers.Count} x {_buffers.BufferSize} bytes) in an io_uring ring failed: {Errno.Describe(-rc)}. " +
+                AddRegistrationProblem(
+                    $"Registering the buffer pool ({_buffers.Count} x {_buffers.BufferSize} bytes) in the io_uring ring failed: {Errno.Describe(-rc)}. " +
+                    "Its buffers work on this ring with the plain READ/WRITE opcodes instead of READ_FIXED/WRITE_FIXED. " +
                     $"Registered buffers are locked memory, charged to RLIMIT_MEMLOCK once per ring (now {ProcessLimits.MemlockText()}) " +
-                    "unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l, LimitMEMLOCK=, --ulimit memlock=) or lower RegisteredBufferCount/RegisteredBufferSize.",
-                    -rc);
+                    "unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l, LimitMEMLOCK=, --ulimit memlock=) or lower RegisteredBufferCount/RegisteredBufferSize.");
             }
-
-            _registeredBuffers = _buffers;
+            else
+            {
+                _registeredBuffers = _buffers;
+            }
         }
     }
 
@@ -154,6 +170,14 @@ internal sealed unsafe class RingEngine : IoEngine
 
     /// <summary>Multishot ACCEPT came in 5.19, with the SOCKET opcode that the probe reports.</summary>
     public override bool SupportsMultishotAccept => _multishot && _ring!.Features.Supports(IoUringOp.Socket);
+
+    /// <summary>What the kernel refused when the ring's resources were registered (the ring works without them), or null.</summary>
+    public override string? RegistrationProblem => _registrationProblem;
+
+    private string? _registrationProblem;
+
+    private void AddRegistrationProblem(string problem) =>
+        _registrationProblem = _registrationProblem is null ? problem : _registrationProblem + " " + problem;
 
     public override int TryRegisterFile(int fd)
     {
@@ -444,7 +468,7 @@ internal sealed unsafe class RingEngine : IoEngine
     }
 
     public override string Describe() =>
-        _ring is null ? "not initialized" : $"{_ring.Features.DescribeRing()}; {FileSlots} registered file slots; buffer pool {(_registeredBuffers is null ? "none" : "registered")}";
+        _ring is null ? "not initialized" : $"{_ring.Features.DescribeRing()}; {FileSlots} registered file slots; buffer pool {(_registeredBuffers is not null ? "registered" : _buffers is { Count: > 0 } ? "not registered" : "none")}";
 
     public override void Dispose()
     {

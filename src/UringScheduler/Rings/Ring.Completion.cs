@@ -38,6 +38,11 @@ internal sealed unsafe partial class Ring
     /// </summary>
     public int Drain(Span<Cqe> destination)
     {
+        if (_faults is not null)
+        {
+            return DrainWithFaults(destination);
+        }
+
         int n = Copy(destination);
         if (n == 0 && CqOverflowPending)
         {

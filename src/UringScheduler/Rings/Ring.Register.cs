@@ -12,7 +12,7 @@ internal sealed unsafe partial class Ring
         RsrcRegister reg = default;
         reg.Nr = count;
         reg.Flags = IORING_RSRC_REGISTER_SPARSE;
-        int rc = Interop.IoUring.Register(_fd, IORING_REGISTER_FILES2, &reg, (uint)sizeof(RsrcRegister));
+        int rc = Register(IORING_REGISTER_FILES2, &reg, (uint)sizeof(RsrcRegister));
         if (rc != -Errno.EINVAL)
         {
             return rc;
@@ -29,7 +29,7 @@ internal sealed unsafe partial class Ring
     {
         fixed (int* p = fds)
         {
-            return Interop.IoUring.Register(_fd, IORING_REGISTER_FILES, p, (uint)fds.Length);
+            return Register(IORING_REGISTER_FILES, p, (uint)fds.Length);
         }
     }
 
@@ -41,22 +41,22 @@ internal sealed unsafe partial class Ring
             FilesUpdate update = default;
             update.Offset = offset;
             update.Fds = (ulong)p;
-            return Interop.IoUring.Register(_fd, IORING_REGISTER_FILES_UPDATE, &update, (uint)fds.Length);
+            return Register(IORING_REGISTER_FILES_UPDATE, &update, (uint)fds.Length);
         }
     }
 
-    public int UnregisterFiles() => Interop.IoUring.Register(_fd, IORING_UNREGISTER_FILES, null, 0);
+    public int UnregisterFiles() => Register(IORING_UNREGISTER_FILES, null, 0);
 
     /// <summary>Registers buffers for READ_FIXED/WRITE_FIXED. The memory is pinned by the kernel (and charged to RLIMIT_MEMLOCK) until unregistered.</summary>
     public int RegisterBuffers(ReadOnlySpan<IoVec> buffers)
     {
         fixed (IoVec* p = buffers)
         {
-            return Interop.IoUring.Register(_fd, IORING_REGISTER_BUFFERS, p, (uint)buffers.Length);
+            return Register(IORING_REGISTER_BUFFERS, p, (uint)buffers.Length);
         }
     }
 
-    public int UnregisterBuffers() => Interop.IoUring.Register(_fd, IORING_UNREGISTER_BUFFERS, null, 0);
+    public int UnregisterBuffers() => Register(IORING_UNREGISTER_BUFFERS, null, 0);
 
     /// <summary>
     /// Registers a provided buffer ring of <paramref name="entries"/> entries at <paramref name="ringMemory"/> (page
@@ -69,7 +69,7 @@ internal sealed unsafe partial class Ring
         reg.RingAddr = (ulong)ringMemory;
         reg.RingEntries = entries;
         reg.Bgid = groupId;
-        return Interop.IoUring.Register(_fd, IORING_REGISTER_PBUF_RING, &reg, 1);
+        return Register(IORING_REGISTER_PBUF_RING, &reg, 1);
     }
 
     /// <summary>Unregisters buffer group <paramref name="groupId"/>; the kernel no longer touches its ring or buffers.</summary>
@@ -77,7 +77,7 @@ internal sealed unsafe partial class Ring
     {
         BufReg reg = default;
         reg.Bgid = groupId;
-        return Interop.IoUring.Register(_fd, IORING_UNREGISTER_PBUF_RING, &reg, 1);
+        return Register(IORING_UNREGISTER_PBUF_RING, &reg, 1);
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ internal sealed unsafe partial class Ring
         RsrcUpdate update = default;
         update.Offset = uint.MaxValue; // let the kernel pick a free slot
         update.Data = (ulong)_fd;
-        int rc = Interop.IoUring.Register(_fd, IORING_REGISTER_RING_FDS, &update, 1);
+        int rc = Register(IORING_REGISTER_RING_FDS, &update, 1);
         if (rc != 1)
         {
             return rc < 0 ? rc : -Errno.EINVAL;
@@ -111,7 +111,7 @@ internal sealed unsafe partial class Ring
 
         RsrcUpdate update = default;
         update.Offset = (uint)_enterFd;
-        _ = Interop.IoUring.Register(_fd, IORING_UNREGISTER_RING_FDS, &update, 1);
+        _ = Register(IORING_UNREGISTER_RING_FDS, &update, 1);
         _enterFd = _fd;
         _enterFlags = 0;
     }
@@ -123,7 +123,7 @@ internal sealed unsafe partial class Ring
     public int SetIoWorkerLimits(ref uint bounded, ref uint unbounded)
     {
         uint* values = stackalloc uint[2] { bounded, unbounded };
-        int rc = Interop.IoUring.Register(_fd, IORING_REGISTER_IOWQ_MAX_WORKERS, values, 2);
+        int rc = Register(IORING_REGISTER_IOWQ_MAX_WORKERS, values, 2);
         if (rc >= 0)
         {
             bounded = values[0];
@@ -131,5 +131,20 @@ internal sealed unsafe partial class Ring
         }
 
         return rc;
+    }
+
+    // Every registration goes through here, so that a fault plan can refuse it as the kernel would (ENOMEM, EMFILE).
+    private int Register(uint opcode, void* arg, uint count)
+    {
+        if (_faults is not null)
+        {
+            int refused = _faults.OnRegister(opcode);
+            if (refused < 0)
+            {
+                return refused;
+            }
+        }
+
+        return Interop.IoUring.Register(_fd, opcode, arg, count);
     }
 }

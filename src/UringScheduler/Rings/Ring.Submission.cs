@@ -76,6 +76,11 @@ internal sealed unsafe partial class Ring
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint PublishTail()
     {
+        if (_faults is not null)
+        {
+            PublishWithFaults();
+        }
+
         // Release: the SQE contents written through TryGetSqe must be visible before the kernel can observe the new
         // tail (it reads the tail with acquire semantics and then the SQEs).
         Volatile.Write(ref *_sqTail, _sqeTail);
@@ -177,7 +182,10 @@ internal sealed unsafe partial class Ring
         while (true)
         {
             EnterCount++;
-            int rc = Interop.IoUring.Enter(_enterFd, toSubmit, minComplete, flags | _enterFlags, arg, argSize);
+            int rc = _faults is null
+                ? Interop.IoUring.Enter(_enterFd, toSubmit, minComplete, flags | _enterFlags, arg, argSize)
+                : EnterWithFaults(toSubmit, minComplete, flags, arg, argSize);
+
             if (rc != -Errno.EINTR)
             {
                 return rc;

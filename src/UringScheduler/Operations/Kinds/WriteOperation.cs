@@ -30,7 +30,9 @@ internal sealed unsafe class WriteOperation : SingleBufferOperation
 
     internal override bool OnResult(int result)
     {
-        if (result <= 0)
+        // A result of 0 moved nothing: it is a short write like any other, and the rest goes back (as RandomAccess
+        // loops on pwrite), rather than ending a request that has not written everything.
+        if (result < 0)
         {
             return base.OnResult(result);
         }
