@@ -222,16 +222,17 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             Buffers.Free();
         }
 
-        long operations = 0, canceled = 0, enters = 0, wakeups = 0;
+        long operations = 0, completedAtShutdown = 0, canceled = 0, enters = 0, wakeups = 0;
         foreach (UringWorker worker in _workers)
         {
             operations += worker.OperationsCompleted;
+            completedAtShutdown += worker.CompletedAtShutdown;
             canceled += worker.CanceledAtShutdown;
             enters += worker.EnterCalls;
             wakeups += worker.WakeWrites;
         }
 
-        Log.RuntimeStopped(_logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, operations, canceled, enters, wakeups);
+        Log.RuntimeStopped(_logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, operations, completedAtShutdown, canceled, enters, wakeups);
     }
 
     private UringWorker[] StartWorkers(UringBackend backend, int[] cpus, out FallbackIoPool? fallbackPool)

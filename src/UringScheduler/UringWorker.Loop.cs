@@ -25,6 +25,7 @@ public sealed partial class UringWorker
     private bool _cancelIssued;
     private long _loopTurns;
     private long _stalls;
+    private long _droppedPosts;
 
     /// <summary>Loop turns run (for tests and metrics).</summary>
     internal long LoopTurns => Volatile.Read(ref _loopTurns);
@@ -115,6 +116,7 @@ public sealed partial class UringWorker
             _engine.Dispose();
             SynchronizationContext.SetSynchronizationContext(null);
             t_current = null;
+            AbandonRunningWork();
             _exited.TrySetResult();
         }
     }
@@ -269,7 +271,13 @@ public sealed partial class UringWorker
         return TryEnqueueForeign(item);
     }
 
-    /// <summary>Queues work for this worker. Any thread; from the worker itself it takes no lock and allocates nothing.</summary>
+    /// <summary>
+    /// Queues work for this worker. Any thread; from the worker itself it takes no lock and allocates nothing. Once the
+    /// worker has stopped, a task is refused with <see cref="ObjectDisposedException"/> (the scheduler's caller handles
+    /// it) and a callback is dropped: posts come from .NET's await machinery on any thread, where an exception would be
+    /// rethrown on the ThreadPool and end the process, and running the callback anywhere but on its worker would break
+    /// the threading contract. The tasks RunAsync returned end anyway (see <see cref="AbandonRunningWork"/>).
+    /// </summary>
     internal void Enqueue(in WorkItem item)
     {
         if (!TryEnqueue(item))
@@ -279,9 +287,16 @@ public sealed partial class UringWorker
                 ThrowHelper.ThrowObjectDisposedException_Runtime();
             }
 
-            Log.PostAfterStop(_logger, Id);
+            // One warning per worker: work abandoned at disposal can post many continuations.
+            if (Interlocked.Increment(ref _droppedPosts) == 1)
+            {
+                Log.PostAfterStop(_logger, Id);
+            }
         }
     }
+
+    /// <summary>Callbacks posted after the worker stopped, and so dropped.</summary>
+    internal long DroppedPosts => Volatile.Read(ref _droppedPosts);
 
     // Producers register in _producers around the closed check, the enqueue and the wake-up, and the worker waits for
     // them to leave after closing: so no item is enqueued after the worker's last look, and no eventfd write can reach

@@ -72,7 +72,12 @@ public sealed partial class UringWorker
     internal ILogger Logger => _logger;
 
     /// <summary>Runs <paramref name="work"/> on this worker. Callable from any thread.</summary>
-    /// <returns>A task that completes as the task returned by <paramref name="work"/> does.</returns>
+    /// <returns>
+    /// A task that completes as the task returned by <paramref name="work"/> does. If the runtime is disposed while
+    /// the work still awaits something outside the runtime (a <see cref="Task.Delay(TimeSpan)"/>, a
+    /// <see cref="TaskCompletionSource"/>), the work cannot resume on the stopped worker: the task then ends faulted with
+    /// <see cref="ObjectDisposedException"/> by the time disposal completes.
+    /// </returns>
     /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
     public Task RunAsync(Func<Task> work)
     {
@@ -80,10 +85,15 @@ public sealed partial class UringWorker
         ThrowIfStopping();
         var outer = new Task<Task>(static w => ((Func<Task>)w!)(), work, TaskCreationOptions.DenyChildAttach);
         outer.Start(_taskScheduler);
-        return ObserveFaults(outer.Unwrap());
+        return Track(ObserveFaults(outer.Unwrap()));
     }
 
     /// <summary>Runs <paramref name="work"/> on this worker and returns its result. Callable from any thread.</summary>
+    /// <returns>
+    /// A task that completes as the task returned by <paramref name="work"/> does; faulted with
+    /// <see cref="ObjectDisposedException"/> if the runtime is disposed before the work could finish (as for
+    /// <see cref="RunAsync(Func{Task})"/>).
+    /// </returns>
     /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
     public Task<T> RunAsync<T>(Func<Task<T>> work)
     {
@@ -93,7 +103,7 @@ public sealed partial class UringWorker
         outer.Start(_taskScheduler);
         Task<T> inner = outer.Unwrap();
         ObserveFaults(inner);
-        return inner;
+        return Track(inner);
     }
 
     /// <summary>

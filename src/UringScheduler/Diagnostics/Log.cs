@@ -27,11 +27,11 @@ internal static partial class Log
     public static partial void LoopStall(ILogger logger, int workerId, double elapsedMs, double thresholdMs);
 
     [LoggerMessage(EventId = 6, EventName = "RuntimeStopped", Level = LogLevel.Information,
-        Message = "UringScheduler stopped in {ElapsedMs:F1} ms: {Operations} operation(s) completed, {Canceled} cancelled at shutdown, {EnterCalls} io_uring_enter call(s), {Wakeups} wake-up(s)")]
-    public static partial void RuntimeStopped(ILogger logger, double elapsedMs, long operations, long canceled, long enterCalls, long wakeups);
+        Message = "UringScheduler stopped in {ElapsedMs:F1} ms: {Operations} operation(s) completed; at shutdown {CompletedAtShutdown} in flight completed and {CanceledAtShutdown} were ended by it (ObjectDisposedException); {EnterCalls} io_uring_enter call(s), {Wakeups} wake-up(s)")]
+    public static partial void RuntimeStopped(ILogger logger, double elapsedMs, long operations, long completedAtShutdown, long canceledAtShutdown, long enterCalls, long wakeups);
 
     [LoggerMessage(EventId = 7, EventName = "PostAfterStop", Level = LogLevel.Warning,
-        Message = "Work posted to worker {WorkerId} after it stopped was dropped")]
+        Message = "Work posted to worker {WorkerId} after it stopped was dropped (logged once per worker): the runtime was disposed while code still awaited something outside it")]
     public static partial void PostAfterStop(ILogger logger, int workerId);
 
     [LoggerMessage(EventId = 8, EventName = "WorkerLoopFailed", Level = LogLevel.Critical,
