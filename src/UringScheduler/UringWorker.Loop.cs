@@ -129,6 +129,8 @@ public sealed partial class UringWorker
             // turn, a visible share of a turn that carries one operation. Stalls worth reporting are tens of
             // milliseconds, well above the coarse clock's few-millisecond granularity.
             long turnStart = Environment.TickCount64;
+            Volatile.Write(ref _turnStart, turnStart);
+            _runningCallback = null;
             _loopTurns++;
 
             _engine.ProcessCompletions();
@@ -137,12 +139,12 @@ public sealed partial class UringWorker
             long elapsed = Environment.TickCount64 - turnStart;
             if (elapsed > _stallMilliseconds)
             {
-                _stalls++;
-                Log.LoopStall(_logger, Id, elapsed, _stallMilliseconds);
+                OnLongTurn(turnStart, elapsed);
             }
 
             if (_stopping && StopStep())
             {
+                MarkIdle();
                 return;
             }
 
@@ -172,7 +174,10 @@ public sealed partial class UringWorker
             if (_inbox.IsEmpty && !_engine.HasExternalCompletions && (!_stopping || _cancelIssued))
             {
                 // While stopping, only completions of cancelled operations are awaited; the bound is a safety net.
+                // Asleep in the kernel is idle, not a stall.
+                MarkIdle();
                 _engine.Enter(wait: true, _stopping ? 50_000_000 : -1);
+                MarkAwake();
             }
             else
             {
@@ -231,6 +236,8 @@ public sealed partial class UringWorker
 
     private void Run(in WorkItem item)
     {
+        _runningCallback = item.Callback;
+        _runningState = item.State;
         try
         {
             switch (item.Callback)

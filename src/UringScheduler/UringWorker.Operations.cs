@@ -133,6 +133,8 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
 
     void IEngineHost.OnCompleted(IoOperation op)
     {
+        _runningCallback = op;
+        _runningState = null;
         _operationsCompleted++;
         if (op.UsesFixedBuffer)
         {

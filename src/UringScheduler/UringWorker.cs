@@ -41,6 +41,7 @@ public sealed partial class UringWorker
         _logger = logger;
         _budget = options.WorkBudget;
         _stallMilliseconds = options.StallThreshold <= TimeSpan.Zero ? long.MaxValue : Math.Max(1, (long)options.StallThreshold.TotalMilliseconds);
+        _watchdog = runtime.Watchdog;
         _synchronizationContext = new UringSynchronizationContext(this);
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;

@@ -45,4 +45,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, EventName = "PinFailed", Level = LogLevel.Warning,
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
     public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
+
+    // Reported by the runtime's watchdog thread while the stall lasts, again each time its duration doubles.
+    [LoggerMessage(EventId = 11, EventName = "WorkerStalled", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} has been stuck in one loop turn for {ElapsedMs} ms and still is (threshold {ThresholdMs} ms): some code blocks the worker; it last started {Running}")]
+    public static partial void WorkerStalled(ILogger logger, int workerId, long elapsedMs, long thresholdMs, string running);
 }
