@@ -117,19 +117,38 @@ public sealed partial class UringWorker
     /// <summary>
     /// Completes after <paramref name="delay"/>, timed by the kernel on this worker's ring (<c>IORING_OP_TIMEOUT</c>):
     /// no timer thread, no ThreadPool, and the continuation resumes on this worker. Callable from any thread.
+    /// Accepts what <see cref="Task.Delay(TimeSpan, CancellationToken)"/> accepts: <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits until <paramref name="cancellationToken"/> fires (or the runtime is disposed).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="delay"/> is negative other than <see cref="Timeout.InfiniteTimeSpan"/>, or longer than
+    /// <see cref="uint.MaxValue"/> - 1 milliseconds (as for <see cref="Task.Delay(TimeSpan)"/>).
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    /// <exception cref="ObjectDisposedException">The runtime was disposed before the delay ended.</exception>
     public ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        // Task.Delay's own check: whole milliseconds from -1 (infinite) to uint.MaxValue - 1.
+        long milliseconds = (long)delay.TotalMilliseconds;
+        if (milliseconds < -1 || milliseconds > MaxDelayMilliseconds)
+        {
+            ThrowHelper.ThrowArgumentOutOfRangeException_Delay(delay);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        return OperationIssuer.Issue<TimeoutOperation, TimeoutRequest>(this, OperationTarget.None, new TimeoutRequest(delay.Ticks * 100), cancellationToken).AsValueTask();
+        long nanoseconds = milliseconds == -1 ? InfiniteDelayNanoseconds : Math.Max(0, delay.Ticks) * 100;
+        return OperationIssuer.Issue<TimeoutOperation, TimeoutRequest>(this, OperationTarget.None, new TimeoutRequest(nanoseconds), cancellationToken).AsValueTask();
     }
+
+    private const long MaxDelayMilliseconds = uint.MaxValue - 1;
+
+    // An infinite delay is a kernel timeout that never comes in practice (a century: the largest duration whose
+    // deadline cannot overflow a monotonic clock), so that cancellation and disposal end it like any other delay.
+    private const long InfiniteDelayNanoseconds = 100L * 365 * 24 * 3600 * 1_000_000_000;
 
     private Task ObserveFaults(Task task)
     {
