@@ -96,6 +96,12 @@ public sealed partial class UringWorker
 
         // The ring's setup flags and features are logged once per runtime (RuntimeStarted), not per worker.
         Log.WorkerStarted(_logger, Id, _cpu, Interop.Libc.GetTid());
+        if (_engine is Engines.RingEngine { BufferRegistrationError: { } registration })
+        {
+            _runtime.Buffers?.OnRegistrationFailed(registration);
+            Log.BufferRegistrationFailed(_logger, Id, registration);
+        }
+
         _started.TrySetResult();
 
         // The loop runs as a Task executed by this worker's own scheduler, so that code it resumes sees

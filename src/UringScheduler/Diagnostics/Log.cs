@@ -46,6 +46,10 @@ internal static partial class Log
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
     public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
 
+    [LoggerMessage(EventId = 12, EventName = "BufferRegistrationFailed", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} could not register the buffer pool in its ring; it serves I/O with the pool's buffers unregistered")]
+    public static partial void BufferRegistrationFailed(ILogger logger, int workerId, Exception exception);
+
     // Reported by the runtime's watchdog thread while the stall lasts, again each time its duration doubles.
     [LoggerMessage(EventId = 11, EventName = "WorkerStalled", Level = LogLevel.Warning,
         Message = "Worker {WorkerId} has been stuck in one loop turn for {ElapsedMs} ms and still is (threshold {ThresholdMs} ms): some code blocks the worker; it last started {Running}")]
