@@ -18,6 +18,11 @@ internal static class ThrowHelper
         throw new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime is shutting down or disposed and accepts no new work.");
 
     [DoesNotReturn]
+    internal static void ThrowArgumentOutOfRangeException_Delay(TimeSpan delay) =>
+        throw new ArgumentOutOfRangeException(nameof(delay), delay,
+            "The delay must be Timeout.InfiniteTimeSpan or from 0 to 4294967294 milliseconds, as for Task.Delay.");
+
+    [DoesNotReturn]
     internal static void ThrowInvalidOperationException_NoRuntime() =>
         throw new InvalidOperationException(
             "No UringRuntime is running. Create one (new UringRuntime(options)) or register it in a host with " +

@@ -29,6 +29,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
     private int _nextWorker = -1;
     private int _disposeState;
     private Task? _disposeTask;
+    private readonly StallWatchdog? _watchdog;
 
     /// <summary>Creates the runtime and starts its workers; returns once every worker's ring is ready.</summary>
     /// <param name="options">The options; null takes the defaults.</param>
@@ -65,18 +66,33 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             Buffers = new UringBufferPool(_options.RegisteredBufferCount, _options.RegisteredBufferSize);
         }
 
+        if (_options.StallThreshold > TimeSpan.Zero)
+        {
+            _watchdog = new StallWatchdog(Math.Max(1, (long)_options.StallThreshold.TotalMilliseconds), _logger);
+        }
+
         int[] cpus = CpuAffinity.GetAllowedCpus();
         try
         {
-            _workers = StartWorkers(backend, cpus, out _fallbackPool);
+            try
+            {
+                _workers = StartWorkers(backend, cpus, out _fallbackPool);
+            }
+            catch (UringUnavailableException e) when (_options.Backend == UringBackend.Auto)
+            {
+                // The probe passed but a worker's ring could not be set up (a memlock or memory limit hit by the Nth ring).
+                Log.FallbackSelected(_logger, e.Message);
+                backend = UringBackend.Fallback;
+                _workers = StartWorkers(backend, cpus, out _fallbackPool);
+            }
         }
-        catch (UringUnavailableException e) when (_options.Backend == UringBackend.Auto)
+        catch
         {
-            // The probe passed but a worker's ring could not be set up (a memlock or memory limit hit by the Nth ring).
-            Log.FallbackSelected(_logger, e.Message);
-            backend = UringBackend.Fallback;
-            _workers = StartWorkers(backend, cpus, out _fallbackPool);
+            _watchdog?.Dispose();
+            throw;
         }
+
+        _watchdog?.Start(_workers);
 
         ActiveBackend = backend;
         string pinned = _options.PinWorkersToCpus
@@ -114,6 +130,9 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
     public UringRuntimeOptions Options => _options.Clone();
 
     internal bool IsDisposing => Volatile.Read(ref _disposeState) != 0;
+
+    /// <summary>The runtime's stall watchdog, or null when <see cref="UringRuntimeOptions.StallThreshold"/> is zero (read by workers as they start).</summary>
+    internal StallWatchdog? Watchdog => _watchdog;
 
     /// <summary>The runtime that serves calls made outside any worker: the first created that is not being disposed.</summary>
     internal static UringRuntime? Ambient
@@ -213,6 +232,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             worker.Join();
         }
 
+        _watchdog?.Dispose();
         _fallbackPool?.Dispose();
 
         // Every ring that registered the pool is closed now. Buffers still rented keep the memory alive (leaked rather
@@ -222,16 +242,17 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             Buffers.Free();
         }
 
-        long operations = 0, canceled = 0, enters = 0, wakeups = 0;
+        long operations = 0, completedAtShutdown = 0, canceled = 0, enters = 0, wakeups = 0;
         foreach (UringWorker worker in _workers)
         {
             operations += worker.OperationsCompleted;
+            completedAtShutdown += worker.CompletedAtShutdown;
             canceled += worker.CanceledAtShutdown;
             enters += worker.EnterCalls;
             wakeups += worker.WakeWrites;
         }
 
-        Log.RuntimeStopped(_logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, operations, canceled, enters, wakeups);
+        Log.RuntimeStopped(_logger, Stopwatch.GetElapsedTime(start).TotalMilliseconds, operations, completedAtShutdown, canceled, enters, wakeups);
     }
 
     private UringWorker[] StartWorkers(UringBackend backend, int[] cpus, out FallbackIoPool? fallbackPool)

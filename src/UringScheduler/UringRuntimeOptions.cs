@@ -29,8 +29,11 @@ public sealed class UringRuntimeOptions
     public int WorkBudget { get; set; } = 256;
 
     /// <summary>
-    /// A work item that keeps a worker busy longer than this is reported as a stall (log and metric). Default 100 ms;
-    /// <see cref="TimeSpan.Zero"/> disables the detector.
+    /// A loop turn that keeps a worker busy longer than this is a stall: a watchdog thread of the runtime reports it
+    /// while it lasts (a <c>WorkerStalled</c> warning with the worker, the duration so far and the code it last started,
+    /// repeated each time the duration doubles), counts it on the <c>uring.loop.stalls</c> counter, and the worker logs
+    /// its total (<c>LoopStall</c>) when the turn ends. A worker asleep in the kernel is idle, not stalled, and an idle
+    /// runtime leaves the watchdog parked. Default 100 ms; <see cref="TimeSpan.Zero"/> disables the detector and its thread.
     /// </summary>
     public TimeSpan StallThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
 

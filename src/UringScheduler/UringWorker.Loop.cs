@@ -25,6 +25,7 @@ public sealed partial class UringWorker
     private bool _cancelIssued;
     private long _loopTurns;
     private long _stalls;
+    private long _droppedPosts;
 
     /// <summary>Loop turns run (for tests and metrics).</summary>
     internal long LoopTurns => Volatile.Read(ref _loopTurns);
@@ -100,6 +101,12 @@ public sealed partial class UringWorker
             Log.RegistrationFailed(_logger, Id, problem);
         }
 
+        if (_engine is Engines.RingEngine { BufferRegistrationError: { } registration })
+        {
+            _runtime.Buffers?.OnRegistrationFailed(registration);
+            Log.BufferRegistrationFailed(_logger, Id, registration);
+        }
+
         _started.TrySetResult();
 
         // The loop runs as a Task executed by this worker's own scheduler, so that code it resumes sees
@@ -121,6 +128,7 @@ public sealed partial class UringWorker
             _engine.Dispose();
             SynchronizationContext.SetSynchronizationContext(null);
             t_current = null;
+            AbandonRunningWork();
             _exited.TrySetResult();
         }
     }
@@ -133,6 +141,8 @@ public sealed partial class UringWorker
             // turn, a visible share of a turn that carries one operation. Stalls worth reporting are tens of
             // milliseconds, well above the coarse clock's few-millisecond granularity.
             long turnStart = Environment.TickCount64;
+            Volatile.Write(ref _turnStart, turnStart);
+            _runningCallback = null;
             _loopTurns++;
 
             _engine.ProcessCompletions();
@@ -141,12 +151,12 @@ public sealed partial class UringWorker
             long elapsed = Environment.TickCount64 - turnStart;
             if (elapsed > _stallMilliseconds)
             {
-                _stalls++;
-                Log.LoopStall(_logger, Id, elapsed, _stallMilliseconds);
+                OnLongTurn(turnStart, elapsed);
             }
 
             if (_stopping && StopStep())
             {
+                MarkIdle();
                 return;
             }
 
@@ -176,7 +186,10 @@ public sealed partial class UringWorker
             if (_inbox.IsEmpty && !_engine.HasExternalCompletions && (!_stopping || _cancelIssued))
             {
                 // While stopping, only completions of cancelled operations are awaited; the bound is a safety net.
+                // Asleep in the kernel is idle, not a stall.
+                MarkIdle();
                 _engine.Enter(wait: true, _stopping ? 50_000_000 : -1);
+                MarkAwake();
             }
             else
             {
@@ -235,6 +248,8 @@ public sealed partial class UringWorker
 
     private void Run(in WorkItem item)
     {
+        _runningCallback = item.Callback;
+        _runningState = item.State;
         try
         {
             switch (item.Callback)
@@ -275,7 +290,13 @@ public sealed partial class UringWorker
         return TryEnqueueForeign(item);
     }
 
-    /// <summary>Queues work for this worker. Any thread; from the worker itself it takes no lock and allocates nothing.</summary>
+    /// <summary>
+    /// Queues work for this worker. Any thread; from the worker itself it takes no lock and allocates nothing. Once the
+    /// worker has stopped, a task is refused with <see cref="ObjectDisposedException"/> (the scheduler's caller handles
+    /// it) and a callback is dropped: posts come from .NET's await machinery on any thread, where an exception would be
+    /// rethrown on the ThreadPool and end the process, and running the callback anywhere but on its worker would break
+    /// the threading contract. The tasks RunAsync returned end anyway (see <see cref="AbandonRunningWork"/>).
+    /// </summary>
     internal void Enqueue(in WorkItem item)
     {
         if (!TryEnqueue(item))
@@ -285,9 +306,16 @@ public sealed partial class UringWorker
                 ThrowHelper.ThrowObjectDisposedException_Runtime();
             }
 
-            Log.PostAfterStop(_logger, Id);
+            // One warning per worker: work abandoned at disposal can post many continuations.
+            if (Interlocked.Increment(ref _droppedPosts) == 1)
+            {
+                Log.PostAfterStop(_logger, Id);
+            }
         }
     }
+
+    /// <summary>Callbacks posted after the worker stopped, and so dropped.</summary>
+    internal long DroppedPosts => Volatile.Read(ref _droppedPosts);
 
     // Producers register in _producers around the closed check, the enqueue and the wake-up, and the worker waits for
     // them to leave after closing: so no item is enqueued after the worker's last look, and no eventfd write can reach

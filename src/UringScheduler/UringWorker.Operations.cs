@@ -24,6 +24,7 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
     private readonly OperationPool _operationPool;
     private long _operationsCompleted;
     private long _canceledAtShutdown;
+    private long _completedAtShutdown;
     private long _fixedBufferOperations;
     private long _fixedFileOperations;
     private long _connectionsAccepted;
@@ -48,8 +49,14 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
     /// <summary>Bytes sent by socket requests on this worker.</summary>
     internal long SocketBytesSent => Volatile.Read(ref _socketBytesSent);
 
-    /// <summary>Operations that ended cancelled because the runtime shut down.</summary>
+    /// <summary>
+    /// Operations the shutdown ended with <see cref="ObjectDisposedException"/>: cancelled in the kernel, or refused on
+    /// their way to it. Outcomes, not cancel attempts: one that completed before its cancel took effect is not counted.
+    /// </summary>
     internal long CanceledAtShutdown => Volatile.Read(ref _canceledAtShutdown);
+
+    /// <summary>Operations in flight when the shutdown began that completed anyway (the kernel finished before the cancel).</summary>
+    internal long CompletedAtShutdown => Volatile.Read(ref _completedAtShutdown);
 
     /// <summary><c>io_uring_enter</c> calls made by this worker (0 on the fallback).</summary>
     internal long EnterCalls => _engine.EnterCalls;
@@ -105,6 +112,7 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
         else if (!TryEnqueueForeign(new WorkItem(s_submitPosted, op)))
         {
             // The worker has exited: nothing reached the kernel, so the operation can end here.
+            Interlocked.Increment(ref _canceledAtShutdown);
             op.CompleteWithError(new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime was disposed before the operation could be submitted."));
         }
     }
@@ -113,6 +121,7 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
     {
         if (_stopping)
         {
+            Interlocked.Increment(ref _canceledAtShutdown);
             op.CompleteWithError(new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime is shutting down and accepts no new operations."));
             return;
         }
@@ -124,6 +133,8 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
 
     void IEngineHost.OnCompleted(IoOperation op)
     {
+        _runningCallback = op;
+        _runningState = null;
         _operationsCompleted++;
         if (op.UsesFixedBuffer)
         {
@@ -137,7 +148,14 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
 
         if (op.ShutdownCancel)
         {
-            _canceledAtShutdown++;
+            if (op.EndedByShutdown)
+            {
+                _canceledAtShutdown++;
+            }
+            else
+            {
+                _completedAtShutdown++;
+            }
         }
 
         try

@@ -41,6 +41,7 @@ public sealed partial class UringWorker
         _logger = logger;
         _budget = options.WorkBudget;
         _stallMilliseconds = options.StallThreshold <= TimeSpan.Zero ? long.MaxValue : Math.Max(1, (long)options.StallThreshold.TotalMilliseconds);
+        _watchdog = runtime.Watchdog;
         _synchronizationContext = new UringSynchronizationContext(this);
         _taskScheduler = new UringTaskScheduler(this);
         int maxKernelWorkers = options.MaxKernelWorkers == 0 ? 2 * Environment.ProcessorCount : options.MaxKernelWorkers;
@@ -72,7 +73,12 @@ public sealed partial class UringWorker
     internal ILogger Logger => _logger;
 
     /// <summary>Runs <paramref name="work"/> on this worker. Callable from any thread.</summary>
-    /// <returns>A task that completes as the task returned by <paramref name="work"/> does.</returns>
+    /// <returns>
+    /// A task that completes as the task returned by <paramref name="work"/> does. If the runtime is disposed while
+    /// the work still awaits something outside the runtime (a <see cref="Task.Delay(TimeSpan)"/>, a
+    /// <see cref="TaskCompletionSource"/>), the work cannot resume on the stopped worker: the task then ends faulted with
+    /// <see cref="ObjectDisposedException"/> by the time disposal completes.
+    /// </returns>
     /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
     public Task RunAsync(Func<Task> work)
     {
@@ -80,10 +86,15 @@ public sealed partial class UringWorker
         ThrowIfStopping();
         var outer = new Task<Task>(static w => ((Func<Task>)w!)(), work, TaskCreationOptions.DenyChildAttach);
         outer.Start(_taskScheduler);
-        return ObserveFaults(outer.Unwrap());
+        return Track(ObserveFaults(outer.Unwrap()));
     }
 
     /// <summary>Runs <paramref name="work"/> on this worker and returns its result. Callable from any thread.</summary>
+    /// <returns>
+    /// A task that completes as the task returned by <paramref name="work"/> does; faulted with
+    /// <see cref="ObjectDisposedException"/> if the runtime is disposed before the work could finish (as for
+    /// <see cref="RunAsync(Func{Task})"/>).
+    /// </returns>
     /// <exception cref="ObjectDisposedException">The runtime is shutting down.</exception>
     public Task<T> RunAsync<T>(Func<Task<T>> work)
     {
@@ -93,7 +104,7 @@ public sealed partial class UringWorker
         outer.Start(_taskScheduler);
         Task<T> inner = outer.Unwrap();
         ObserveFaults(inner);
-        return inner;
+        return Track(inner);
     }
 
     /// <summary>
@@ -106,19 +117,38 @@ public sealed partial class UringWorker
     /// <summary>
     /// Completes after <paramref name="delay"/>, timed by the kernel on this worker's ring (<c>IORING_OP_TIMEOUT</c>):
     /// no timer thread, no ThreadPool, and the continuation resumes on this worker. Callable from any thread.
+    /// Accepts what <see cref="Task.Delay(TimeSpan, CancellationToken)"/> accepts: <see cref="Timeout.InfiniteTimeSpan"/>
+    /// waits until <paramref name="cancellationToken"/> fires (or the runtime is disposed).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="delay"/> is negative other than <see cref="Timeout.InfiniteTimeSpan"/>, or longer than
+    /// <see cref="uint.MaxValue"/> - 1 milliseconds (as for <see cref="Task.Delay(TimeSpan)"/>).
+    /// </exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    /// <exception cref="ObjectDisposedException">The runtime was disposed before the delay ended.</exception>
     public ValueTask DelayAsync(TimeSpan delay, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        // Task.Delay's own check: whole milliseconds from -1 (infinite) to uint.MaxValue - 1.
+        long milliseconds = (long)delay.TotalMilliseconds;
+        if (milliseconds < -1 || milliseconds > MaxDelayMilliseconds)
+        {
+            ThrowHelper.ThrowArgumentOutOfRangeException_Delay(delay);
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        return OperationIssuer.Issue<TimeoutOperation, TimeoutRequest>(this, OperationTarget.None, new TimeoutRequest(delay.Ticks * 100), cancellationToken).AsValueTask();
+        long nanoseconds = milliseconds == -1 ? InfiniteDelayNanoseconds : Math.Max(0, delay.Ticks) * 100;
+        return OperationIssuer.Issue<TimeoutOperation, TimeoutRequest>(this, OperationTarget.None, new TimeoutRequest(nanoseconds), cancellationToken).AsValueTask();
     }
+
+    private const long MaxDelayMilliseconds = uint.MaxValue - 1;
+
+    // An infinite delay is a kernel timeout that never comes in practice (a century: the largest duration whose
+    // deadline cannot overflow a monotonic clock), so that cancellation and disposal end it like any other delay.
+    private const long InfiniteDelayNanoseconds = 100L * 365 * 24 * 3600 * 1_000_000_000;
 
     private Task ObserveFaults(Task task)
     {

@@ -25,6 +25,7 @@ public sealed unsafe class UringBufferPool
     private readonly IoVec[] _ioVecs;
     private byte* _memory;
     private long _overflowRentals;
+    private UringUnavailableException? _registrationError;
 
     internal UringBufferPool(int count, int bufferSize)
     {
@@ -44,6 +45,13 @@ public sealed unsafe class UringBufferPool
             _free.Push(_buffers[i]);
         }
     }
+
+    /// <summary>
+    /// Why the pool could not be registered in a ring (the first such error: most often RLIMIT_MEMLOCK; the message
+    /// names the limit and how to raise it), or null when every ring registered it. The runtime serves I/O either way;
+    /// operations on a worker whose ring lacks the pool use its buffers as plain memory.
+    /// </summary>
+    public UringUnavailableException? RegistrationError => Volatile.Read(ref _registrationError);
 
     /// <summary>Size of each buffer, in bytes.</summary>
     public int BufferSize { get; }
@@ -68,6 +76,9 @@ public sealed unsafe class UringBufferPool
 
     /// <summary>The registration table for the rings: one iovec per buffer, index = <see cref="UringBuffer.Index"/>.</summary>
     internal ReadOnlySpan<IoVec> IoVecs => _ioVecs;
+
+    /// <summary>Records why a ring could not register the pool; the first error is kept.</summary>
+    internal void OnRegistrationFailed(UringUnavailableException error) => Interlocked.CompareExchange(ref _registrationError, error, null);
 
     /// <summary>
     /// Rents a buffer of <see cref="BufferSize"/> bytes, aligned to 4096: a registered one while any is free, else a

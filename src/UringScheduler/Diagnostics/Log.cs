@@ -27,11 +27,11 @@ internal static partial class Log
     public static partial void LoopStall(ILogger logger, int workerId, double elapsedMs, double thresholdMs);
 
     [LoggerMessage(EventId = 6, EventName = "RuntimeStopped", Level = LogLevel.Information,
-        Message = "UringScheduler stopped in {ElapsedMs:F1} ms: {Operations} operation(s) completed, {Canceled} cancelled at shutdown, {EnterCalls} io_uring_enter call(s), {Wakeups} wake-up(s)")]
-    public static partial void RuntimeStopped(ILogger logger, double elapsedMs, long operations, long canceled, long enterCalls, long wakeups);
+        Message = "UringScheduler stopped in {ElapsedMs:F1} ms: {Operations} operation(s) completed; at shutdown {CompletedAtShutdown} in flight completed and {CanceledAtShutdown} were ended by it (ObjectDisposedException); {EnterCalls} io_uring_enter call(s), {Wakeups} wake-up(s)")]
+    public static partial void RuntimeStopped(ILogger logger, double elapsedMs, long operations, long completedAtShutdown, long canceledAtShutdown, long enterCalls, long wakeups);
 
     [LoggerMessage(EventId = 7, EventName = "PostAfterStop", Level = LogLevel.Warning,
-        Message = "Work posted to worker {WorkerId} after it stopped was dropped")]
+        Message = "Work posted to worker {WorkerId} after it stopped was dropped (logged once per worker): the runtime was disposed while code still awaited something outside it")]
     public static partial void PostAfterStop(ILogger logger, int workerId);
 
     [LoggerMessage(EventId = 8, EventName = "WorkerLoopFailed", Level = LogLevel.Critical,
@@ -46,7 +46,16 @@ internal static partial class Log
         Message = "Could not pin worker {WorkerId} to CPU {Cpu}: errno {Errno}")]
     public static partial void PinFailed(ILogger logger, int workerId, int cpu, int errno);
 
-    [LoggerMessage(EventId = 20, EventName = "RegistrationFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 12, EventName = "BufferRegistrationFailed", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} could not register the buffer pool in its ring; it serves I/O with the pool's buffers unregistered")]
+    public static partial void BufferRegistrationFailed(ILogger logger, int workerId, Exception exception);
+
+    // Reported by the runtime's watchdog thread while the stall lasts, again each time its duration doubles.
+    [LoggerMessage(EventId = 11, EventName = "WorkerStalled", Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} has been stuck in one loop turn for {ElapsedMs} ms and still is (threshold {ThresholdMs} ms): some code blocks the worker; it last started {Running}")]
+    public static partial void WorkerStalled(ILogger logger, int workerId, long elapsedMs, long thresholdMs, string running);
+
+    [LoggerMessage(EventId = 13, EventName = "RegistrationFailed", Level = LogLevel.Warning,
         Message = "Worker {WorkerId} runs without some registered resources: {Problem}")]
     public static partial void RegistrationFailed(ILogger logger, int workerId, string problem);
 

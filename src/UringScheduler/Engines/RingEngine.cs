@@ -57,6 +57,9 @@ internal sealed unsafe class RingEngine : IoEngine
     /// <summary>Slots in this ring's registered-file table (0 when none could be registered).</summary>
     public int FileSlots { get; private set; }
 
+    /// <summary>Why the runtime's buffer pool could not be registered in this ring, or null.</summary>
+    public UringUnavailableException? BufferRegistrationError { get; private set; }
+
     /// <summary>The runtime's buffer pool when it is registered in this ring.</summary>
     public override UringBufferPool? RegisteredBuffers => _registeredBuffers;
 
@@ -142,11 +145,14 @@ internal sealed unsafe class RingEngine : IoEngine
             int rc = _ring!.RegisterBuffers(_buffers.IoVecs);
             if (rc < 0)
             {
-                AddRegistrationProblem(
-                    $"Registering the buffer pool ({_buffers.Count} x {_buffers.BufferSize} bytes) in the io_uring ring failed: {Errno.Describe(-rc)}. " +
-                    "Its buffers work on this ring with the plain READ/WRITE opcodes instead of READ_FIXED/WRITE_FIXED. " +
+                // The ring serves everything else, and the pool's buffers as plain memory (READ/WRITE instead of
+                // READ_FIXED/WRITE_FIXED): the worker reports the error and goes on.
+                BufferRegistrationError = new UringUnavailableException(
+                    $"Registering the buffer pool ({_buffers.Count} x {_buffers.BufferSize} bytes) in an io_uring ring failed: {Errno.Describe(-rc)}. " +
                     $"Registered buffers are locked memory, charged to RLIMIT_MEMLOCK once per ring (now {ProcessLimits.MemlockText()}) " +
-                    "unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l, LimitMEMLOCK=, --ulimit memlock=) or lower RegisteredBufferCount/RegisteredBufferSize.");
+                    "unless the process has CAP_IPC_LOCK: raise the limit (ulimit -l, LimitMEMLOCK= in systemd, --ulimit memlock= in Docker) " +
+                    "or lower RegisteredBufferCount/RegisteredBufferSize. Until then the pool's buffers are used unregistered.",
+                    -rc);
             }
             else
             {

@@ -85,7 +85,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             throw OpenError(Marshal.GetLastPInvokeError(), path, options);
         }
 
-        return new UringFile(new SafeFileHandle(fd, ownsHandle: true), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+        return new UringFile(RefuseDirectory(new SafeFileHandle(fd, ownsHandle: true), path), ownsHandle: true, path, options.Direct, options.OperationTimeout);
     }
 
     /// <summary>
@@ -114,7 +114,31 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             fd = await OpenAtAsync(worker, path, flags & ~Interop.Libc.O_NOATIME, options, cancellationToken);
         }
 
-        return new UringFile(new SafeFileHandle(fd, ownsHandle: true), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+        return new UringFile(RefuseDirectory(new SafeFileHandle(fd, ownsHandle: true), path), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+    }
+
+    // open(2) opens a directory read-only; File.OpenHandle refuses it after the open, with the exception it throws
+    // for EACCES, and so does this.
+    private static SafeFileHandle RefuseDirectory(SafeFileHandle handle, string path)
+    {
+        bool directory;
+        try
+        {
+            directory = (File.GetAttributes(handle) & FileAttributes.Directory) != 0;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
+        if (directory)
+        {
+            handle.Dispose();
+            throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+        }
+
+        return handle;
     }
 
     private static async ValueTask<int> OpenAtAsync(UringWorker worker, string path, int flags, UringFileOptions options, CancellationToken cancellationToken)
@@ -371,7 +395,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     private static Exception OpenError(int errno, string path, UringFileOptions options) => errno switch
     {
         Errno.ENOENT => new FileNotFoundException($"Could not find file '{path}'.", path),
-        Errno.EACCES or Errno.EPERM => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
+        Errno.EACCES or Errno.EPERM or Errno.EISDIR => new UnauthorizedAccessException($"Access to the path '{path}' is denied."),
         Errno.EEXIST => new IOException($"The file '{path}' already exists.", errno),
         Errno.EINVAL when options.Direct => new NotSupportedException($"The file system holding '{path}' does not support O_DIRECT (open returned EINVAL)."),
         _ => new IOException($"{Errno.Message(errno)} : '{path}'", errno),

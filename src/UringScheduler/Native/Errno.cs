@@ -17,6 +17,7 @@ internal static class Errno
     internal const int EFAULT = 14;
     internal const int EBUSY = 16;
     internal const int EEXIST = 17;
+    internal const int EISDIR = 21;
     internal const int EINVAL = 22;
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;

@@ -1,3 +1,5 @@
+using UringScheduler.Native;
+
 namespace UringScheduler.Operations;
 
 // Cancellation of a request in flight: the caller's token, the runtime's shutdown, or the fallback's emulated linked
@@ -64,10 +66,20 @@ internal abstract partial class IoOperation
         return true;
     }
 
+    /// <summary>
+    /// Whether the shutdown's cancel ended the request (the kernel gave ECANCELED or EINTR), rather than the request
+    /// completing first. Read on the owner's thread before <see cref="Complete"/>.
+    /// </summary>
+    internal bool EndedByShutdown => ShutdownCancel && !_cancellationToken.IsCancellationRequested && _kernelResult is -Errno.ECANCELED or -Errno.EINTR;
+
+    // The caller's token wins. A request cut short by the runtime's disposal ends as everything else the disposal
+    // refuses or cuts short does: ObjectDisposedException, whether it was in the kernel or still on its way there.
     private Exception CreateCanceledError() =>
         _cancellationToken.IsCancellationRequested
             ? new OperationCanceledException(_cancellationToken)
-            : new OperationCanceledException(ShutdownCancel ? "The operation was canceled because the UringRuntime is shutting down." : null);
+            : ShutdownCancel
+                ? new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime was disposed while the operation was in flight; it was cancelled in the kernel.")
+                : new OperationCanceledException();
 
     private void EndCancellation()
     {

@@ -7,7 +7,9 @@ namespace UringScheduler.Scheduling;
 /// from the worker itself); <see cref="Send"/> runs inline on the worker thread and otherwise posts and waits. One
 /// instance per worker, and <see cref="CreateCopy"/> returns it, so identity comparisons hold. Once the worker has
 /// stopped, <see cref="Send"/> throws <see cref="ObjectDisposedException"/> and <see cref="Post"/> drops the callback
-/// with a warning: neither waits for a worker that will never run it.
+/// (a <c>PostAfterStop</c> warning, once per worker): neither waits for a worker that will never run it. Post never
+/// throws, because .NET's await machinery posts continuations from whatever thread completes a task, and an exception
+/// there would be rethrown on the ThreadPool and end the process.
 /// </summary>
 internal sealed class UringSynchronizationContext : SynchronizationContext, IInlineResumeContext
 {
