@@ -290,8 +290,9 @@ internal sealed class LeasedReceiver : IMultishotReceiveSink, IReceiveBufferWait
         }
         else if (-result == Errno.ECANCELED)
         {
-            // Only the runtime's shutdown cancels it while the socket is open.
-            Fail(new OperationCanceledException("The receive was canceled because the UringRuntime is shutting down."));
+            // Only the runtime's disposal cancels it while the socket is open; what disposal cuts short ends with
+            // ObjectDisposedException, as every operation in flight does.
+            Fail(new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime was disposed while the receive was armed; it was cancelled in the kernel."));
         }
         else
         {

@@ -171,7 +171,7 @@ internal sealed class MultishotAcceptor : IMultishotAcceptSink
         }
         else if (-result == Errno.ECANCELED && !queueFull)
         {
-            FailAll(new OperationCanceledException("The accept was canceled because the UringRuntime is shutting down."));
+            FailAll(new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime was disposed while the accept was armed; it was cancelled in the kernel."));
             return;
         }
         else if (-result != Errno.ECANCELED && _waiters.Count > 0)
