@@ -68,6 +68,8 @@ internal sealed class ConsumerProject
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                <!-- The package source here serves newer patches of some of Garnet's dependencies than it names. -->
+                <NoWarn>$(NoWarn);NU1603</NoWarn>
               </PropertyGroup>
               <ItemGroup>
             {references}  </ItemGroup>
