@@ -39,5 +39,5 @@ public sealed partial class UringWorker
         }
     }
 
-    private void CloseReceiveBuffers() => _receiveBuffers?.Close();
+    private void CloseReceiveBuffers() => _receiveBuffers?.Close(requestsInFlight: _slab.InFlight > 0);
 }

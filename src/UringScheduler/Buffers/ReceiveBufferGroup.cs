@@ -204,13 +204,22 @@ internal sealed unsafe class ReceiveBufferGroup
     /// Stops the group when its worker stops: the kernel ring is unregistered (nothing is written into the buffers any
     /// more), waiters are dropped, and the memory is freed once every lease is back.
     /// </summary>
-    public void Close()
+    /// <remarks>
+    /// With requests still in flight (a worker whose loop failed), the kernel may yet write into a buffer: the memory
+    /// is then never freed, a deliberate leak rather than a write into freed memory.
+    /// </remarks>
+    public void Close(bool requestsInFlight)
     {
         _ring?.Dispose();
         _waiters.Clear();
         lock (_slices)
         {
             Volatile.Write(ref _closed, true);
+            if (requestsInFlight)
+            {
+                _lentCount = int.MaxValue; // never reaches 0: never freed
+            }
+
             FreeIfIdle();
         }
     }

@@ -106,9 +106,11 @@ internal sealed class MultishotAcceptor : IMultishotAcceptSink
         {
             DisposeOnOwner();
         }
-        else
+        else if (!_owner.PostToOwner(s_disposeOnOwner, this))
         {
-            _ = _owner.PostToOwner(s_disposeOnOwner, this);
+            // The worker no longer runs anything (it ended the accept when it stopped) and nothing else touches this
+            // acceptor now: the connections it had queued are closed here.
+            DisposeOnOwner();
         }
     }
 

@@ -158,6 +158,35 @@ public class MultishotAcceptTests(UringBackend backend, bool singleShot)
     }
 
     [Test]
+    public async Task ListenerDisposedAfterTheRuntime_StillClosesQueuedConnections()
+    {
+        UringListener listener = UringListener.Bind(_runtime, ListenAddress("ipv4"));
+        UringWorker worker = _runtime.Workers[0];
+        Task<UringSocket> first = worker.RunAsync(async () => await listener.AcceptAsync());
+        using Socket c1 = await ConnectPlainAsync(listener.LocalEndPoint);
+        await (await first.WaitAsync(Bound)).DisposeAsync();
+        using Socket queued = await ConnectPlainAsync(listener.LocalEndPoint);
+        await Task.Delay(50);
+
+        // The worker stops first: nothing runs on it when the listener goes, which must still close what it queued.
+        await _runtime.DisposeAsync();
+        listener.Dispose();
+
+        queued.ReceiveTimeout = (int)Bound.TotalMilliseconds;
+        int n;
+        try
+        {
+            n = queued.Receive(new byte[1]);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            n = 0;
+        }
+
+        Assert.That(n, Is.Zero, "the connection was closed, not left hanging");
+    }
+
+    [Test]
     public async Task SharedSocketOfSeveralWorkers_KeepsSingleAccepts()
     {
         await using var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 2, Backend = backend, RingEntries = 64, SimulateNoMultishot = singleShot });
