@@ -168,7 +168,8 @@ internal sealed unsafe class DeviceRequest : MemoryManager<byte>
         Complete(0, (uint)_length, null);
     }
 
-    private void Fail(Exception e)
+    /// <summary>Ends the request with <paramref name="e"/> through Tsavorite's callback.</summary>
+    internal void Fail(Exception e)
     {
         IOException? io = e as IOException ?? e.InnerException as IOException;
 

@@ -124,7 +124,11 @@ public sealed class UringDevice : StorageDeviceBase
         // write), which submits it to its own ring, so it goes out on the worker's registered file slot.
         IReadOnlyList<UringWorker> workers = _runtime.Workers;
         UringWorker worker = workers[(int)((uint)Environment.CurrentManagedThreadId % (uint)workers.Count)];
-        worker.SynchronizationContext.Post(DeviceRequest.s_start, request);
+        if (!worker.TryPost(DeviceRequest.s_start, request))
+        {
+            // The runtime was disposed: nothing would ever run the request, and Tsavorite would wait for it for good.
+            request.Fail(new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime of this device was disposed; the request was not submitted."));
+        }
     }
 
     /// <summary>The open file of <paramref name="segment"/>, opened (and created) on first use.</summary>

@@ -72,6 +72,18 @@ public sealed partial class UringWorker
 
     internal ILogger Logger => _logger;
 
+    /// <summary>
+    /// Queues <paramref name="callback"/> to run on this worker, as <see cref="SynchronizationContext"/>'s
+    /// <c>Post</c> does, but says whether it will run: false once the worker has stopped (the runtime was disposed),
+    /// where <c>Post</c> drops the callback. Callable from any thread; allocates nothing.
+    /// </summary>
+    /// <returns>True when the callback was queued and will run on this worker; false when the worker no longer runs anything.</returns>
+    public bool TryPost(SendOrPostCallback callback, object? state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        return TryEnqueue(new WorkItem(callback, state));
+    }
+
     /// <summary>Runs <paramref name="work"/> on this worker. Callable from any thread.</summary>
     /// <returns>
     /// A task that completes as the task returned by <paramref name="work"/> does. If the runtime is disposed while

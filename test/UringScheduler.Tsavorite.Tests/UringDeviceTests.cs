@@ -365,6 +365,23 @@ public sealed class UringDeviceTests
     }
 
     [Test]
+    public async Task RequestAfterTheRuntimeWasDisposed_FailsThroughTheCallback_InsteadOfWaitingForever()
+    {
+        using var dir = new TempDirectory();
+        UringRuntime runtime = TestRuntime.Create();
+        using var device = new UringDevice(Path.Combine(dir.Path, "late"), runtime);
+        using var buffer = new AlignedBuffer(4096);
+        await DeviceIo.WriteAsync(device, buffer.Pointer, 0, 4096).Ok();
+        await runtime.DisposeAsync();
+
+        // From a thread that is no worker: the request would be posted to a stopped worker and dropped.
+        Completion c = await Task.Run(() => DeviceIo.ReadAsync(device, 0, buffer.Pointer, 4096)).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.That(c.ErrorCode, Is.Not.Zero);
+        Assert.That(c.Error, Is.InstanceOf<ObjectDisposedException>());
+        Assert.That(device.PendingOperations, Is.Zero);
+    }
+
+    [Test]
     public async Task Dispose_WaitsForRequestsInFlight_AndDeleteOnCloseRemovesTheFiles()
     {
         using var dir = new TempDirectory();
