@@ -85,6 +85,13 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
 
     void IOperationOwner.Return(IoOperation operation) => _operationPool.Return(operation);
 
+    bool IOperationOwner.IsOwnerThread => IsCurrentThread;
+
+    bool IOperationOwner.PostToOwner(Action<object?> callback, object? state) => TryEnqueue(new WorkItem(callback, state));
+
+    Exception IOperationOwner.CreateShutdownError() =>
+        new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime was disposed while the operation was in flight; it was cancelled in the kernel.");
+
     // Written only by this worker's thread (completions run here), read racily by the meter.
     void IOperationOwner.CountSocketTraffic(SocketTraffic kind, int amount)
     {

@@ -17,10 +17,6 @@ public sealed partial class UringWorker
     /// <summary>This worker's receive buffers, made on first use. Worker thread only.</summary>
     internal ReceiveBufferGroup ReceiveBuffers => _receiveBuffers ??= CreateReceiveBuffers();
 
-    bool IOperationOwner.IsOwnerThread => IsCurrentThread;
-
-    bool IOperationOwner.PostToOwner(Action<object?> callback, object? state) => TryEnqueue(new WorkItem(callback, state));
-
     private ReceiveBufferGroup CreateReceiveBuffers()
     {
         ThrowIfStopping();

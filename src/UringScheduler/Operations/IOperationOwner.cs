@@ -23,4 +23,7 @@ internal interface IOperationOwner
 
     /// <summary>Cancels the operation known as <paramref name="userData"/> if it is still in flight. Any thread.</summary>
     void RequestCancel(ulong userData);
+
+    /// <summary>The error that ends a request the owner's disposal cut short in the kernel. Owner thread, shutdown only.</summary>
+    Exception CreateShutdownError();
 }

@@ -78,7 +78,7 @@ internal abstract partial class IoOperation
         _cancellationToken.IsCancellationRequested
             ? new OperationCanceledException(_cancellationToken)
             : ShutdownCancel
-                ? new ObjectDisposedException(nameof(UringRuntime), "The UringRuntime was disposed while the operation was in flight; it was cancelled in the kernel.")
+                ? _owner.CreateShutdownError()
                 : new OperationCanceledException();
 
     private void EndCancellation()
