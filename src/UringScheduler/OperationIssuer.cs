@@ -44,6 +44,7 @@ internal static class OperationIssuer
             throw;
         }
 
+        target.RouteTo(op);
         op.SetCancellationToken(cancellationToken);
         if (linkTimeoutNanoseconds > 0)
         {

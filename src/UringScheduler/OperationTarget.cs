@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using UringScheduler.Files;
 using UringScheduler.Operations;
 
@@ -13,10 +14,21 @@ internal readonly struct OperationTarget
 {
     private readonly SafeHandle? _handle;
     private readonly UringFile? _file;
+    private readonly FileProfile? _profile;
+    private readonly UringIoClass? _ioClass;
 
+    /// <summary>A descriptor that is not a file on a block device (a socket, a pipe).</summary>
     public OperationTarget(SafeHandle handle)
     {
         _handle = handle;
+    }
+
+    /// <summary>A file by its handle, with what is known of it and the class of the request (null: foreground).</summary>
+    public OperationTarget(SafeFileHandle handle, FileProfile profile, UringIoClass? ioClass)
+    {
+        _handle = handle;
+        _profile = profile;
+        _ioClass = ioClass;
     }
 
     public OperationTarget(UringFile file)
@@ -39,6 +51,21 @@ internal readonly struct OperationTarget
         }
 
         return _handle is null ? default : FileClaim.Reference(_handle);
+    }
+
+    /// <summary>
+    /// Tells the worker's I/O scheduler where <paramref name="op"/> goes: the block device behind the file, the
+    /// request's class, and whether a read may first try the page cache (not on an O_DIRECT file).
+    /// </summary>
+    public void RouteTo(IoOperation op)
+    {
+        FileProfile? profile = _file?.Profile ?? _profile;
+        if (profile?.Device is { } device && op.DeviceWork != DeviceWork.None)
+        {
+            op.Ticket.Device = device;
+            op.Ticket.ClassId = (_file?.IoClass ?? _ioClass ?? UringIoClass.Foreground).Id;
+            op.Ticket.Buffered = profile.DirectAlignment is null;
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Win32.SafeHandles;
+using UringScheduler.Files;
 using UringScheduler.Operations;
 
 namespace UringScheduler;
@@ -26,10 +27,20 @@ public static class UringRandomAccess
     /// <exception cref="InvalidOperationException">Called outside a worker while no runtime is alive.</exception>
     /// <exception cref="UnauthorizedAccessException">The handle is not open for reading (awaited).</exception>
     /// <exception cref="IOException">The kernel reported an error (awaited); HResult is the errno.</exception>
-    public static ValueTask<int> ReadAsync(SafeFileHandle handle, Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default)
+    public static ValueTask<int> ReadAsync(SafeFileHandle handle, Memory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default) =>
+        ReadAsync(handle, buffer, fileOffset, (UringIoClass?)null, cancellationToken);
+
+    /// <summary>Reads into <paramref name="buffer"/> from <paramref name="fileOffset"/> as I/O of <paramref name="ioClass"/> (see <see cref="UringIoClass"/>; null is <see cref="UringIoClass.Foreground"/>).</summary>
+    /// <returns>The bytes read: fewer than asked when the kernel returns a short count, 0 at or past end of file.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    public static ValueTask<int> ReadAsync(SafeFileHandle handle, Memory<byte> buffer, long fileOffset, UringIoClass? ioClass, CancellationToken cancellationToken = default)
     {
         ValidateInput(handle, fileOffset);
-        if (Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        FileProfile profile = FileProfile.Of(handle);
+        if (profile.DirectAlignment is DirectIoAlignment alignment)
         {
             Files.DirectIo.Validate(alignment, buffer, fileOffset);
         }
@@ -39,7 +50,7 @@ public static class UringRandomAccess
             return ValueTask.FromCanceled<int>(cancellationToken);
         }
 
-        return OperationIssuer.Issue<ReadOperation, ReadRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new ReadRequest(buffer, fileOffset), cancellationToken)
+        return OperationIssuer.Issue<ReadOperation, ReadRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle, profile, ioClass), new ReadRequest(buffer, fileOffset), cancellationToken)
             .AsValueTaskOfInt();
     }
 
@@ -56,7 +67,8 @@ public static class UringRandomAccess
     {
         ValidateInput(handle, fileOffset);
         ArgumentNullException.ThrowIfNull(buffers);
-        if (Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        FileProfile profile = FileProfile.Of(handle);
+        if (profile.DirectAlignment is DirectIoAlignment alignment)
         {
             ValidateSegments(alignment, buffers, fileOffset);
         }
@@ -66,7 +78,7 @@ public static class UringRandomAccess
             return ValueTask.FromCanceled<long>(cancellationToken);
         }
 
-        return OperationIssuer.Issue<ReadVectorOperation, ReadVectorRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new ReadVectorRequest(buffers, fileOffset), cancellationToken)
+        return OperationIssuer.Issue<ReadVectorOperation, ReadVectorRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle, profile, null), new ReadVectorRequest(buffers, fileOffset), cancellationToken)
             .AsValueTaskOfLong();
     }
 
@@ -76,10 +88,19 @@ public static class UringRandomAccess
     /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
     /// <exception cref="UnauthorizedAccessException">The handle is not open for writing (awaited).</exception>
-    public static ValueTask WriteAsync(SafeFileHandle handle, ReadOnlyMemory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default)
+    public static ValueTask WriteAsync(SafeFileHandle handle, ReadOnlyMemory<byte> buffer, long fileOffset, CancellationToken cancellationToken = default) =>
+        WriteAsync(handle, buffer, fileOffset, (UringIoClass?)null, cancellationToken);
+
+    /// <summary>Writes all of <paramref name="buffer"/> at <paramref name="fileOffset"/> as I/O of <paramref name="ioClass"/> (see <see cref="UringIoClass"/>; null is <see cref="UringIoClass.Foreground"/>).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="handle"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handle"/> is invalid.</exception>
+    /// <exception cref="ObjectDisposedException">The handle is closed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fileOffset"/> is negative.</exception>
+    public static ValueTask WriteAsync(SafeFileHandle handle, ReadOnlyMemory<byte> buffer, long fileOffset, UringIoClass? ioClass, CancellationToken cancellationToken = default)
     {
         ValidateInput(handle, fileOffset);
-        if (!buffer.IsEmpty && Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        FileProfile profile = FileProfile.Of(handle);
+        if (!buffer.IsEmpty && profile.DirectAlignment is DirectIoAlignment alignment)
         {
             Files.DirectIo.Validate(alignment, buffer, fileOffset);
         }
@@ -94,7 +115,7 @@ public static class UringRandomAccess
             return ValueTask.CompletedTask;
         }
 
-        return OperationIssuer.Issue<WriteOperation, WriteRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new WriteRequest(buffer, fileOffset), cancellationToken)
+        return OperationIssuer.Issue<WriteOperation, WriteRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle, profile, ioClass), new WriteRequest(buffer, fileOffset), cancellationToken)
             .AsValueTask();
     }
 
@@ -107,7 +128,8 @@ public static class UringRandomAccess
     {
         ValidateInput(handle, fileOffset);
         ArgumentNullException.ThrowIfNull(buffers);
-        if (Files.DirectIoHandles.AlignmentOf(handle) is DirectIoAlignment alignment)
+        FileProfile profile = FileProfile.Of(handle);
+        if (profile.DirectAlignment is DirectIoAlignment alignment)
         {
             ValidateSegments(alignment, buffers, fileOffset);
         }
@@ -122,7 +144,7 @@ public static class UringRandomAccess
             return ValueTask.CompletedTask;
         }
 
-        return OperationIssuer.Issue<WriteVectorOperation, WriteVectorRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new WriteVectorRequest(buffers, fileOffset), cancellationToken)
+        return OperationIssuer.Issue<WriteVectorOperation, WriteVectorRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle, profile, null), new WriteVectorRequest(buffers, fileOffset), cancellationToken)
             .AsValueTask();
     }
 
@@ -141,7 +163,7 @@ public static class UringRandomAccess
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        return OperationIssuer.Issue<SyncOperation, SyncRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle), new SyncRequest(dataOnly: false), cancellationToken)
+        return OperationIssuer.Issue<SyncOperation, SyncRequest>(OperationIssuer.ResolveWorker(), new OperationTarget(handle, FileProfile.Of(handle), null), new SyncRequest(dataOnly: false), cancellationToken)
             .AsValueTask();
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using UringScheduler.Diagnostics;
+using UringScheduler.IoScheduling;
 using UringScheduler.Engines;
 using UringScheduler.Native;
 
@@ -71,6 +72,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             _watchdog = new StallWatchdog(Math.Max(1, (long)_options.StallThreshold.TotalMilliseconds), _logger);
         }
 
+        DeviceBudgets = new DeviceBudgets(_options.IoScheduler.DeviceCapacity, _options.WorkerCount, (worker, _) => _workers?[worker].NudgeIo());
         int[] cpus = CpuAffinity.GetAllowedCpus();
         try
         {
@@ -133,6 +135,9 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
 
     /// <summary>The runtime's stall watchdog, or null when <see cref="UringRuntimeOptions.StallThreshold"/> is zero (read by workers as they start).</summary>
     internal StallWatchdog? Watchdog => _watchdog;
+
+    /// <summary>The capacities of the block devices the workers use, shared by all workers.</summary>
+    internal DeviceBudgets DeviceBudgets { get; }
 
     /// <summary>The runtime that serves calls made outside any worker: the first created that is not being disposed.</summary>
     internal static UringRuntime? Ambient

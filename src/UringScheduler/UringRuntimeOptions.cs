@@ -73,6 +73,14 @@ public sealed class UringRuntimeOptions
     /// </summary>
     public int MaxSubmitBatch { get; set; }
 
+    /// <summary>
+    /// The device-aware I/O scheduler: operations in flight per block device, I/O classes and their shares, page-cache
+    /// reads first. On by default; docs/io-scheduler.md describes it.
+    /// </summary>
+    public UringIoSchedulerOptions IoScheduler => _ioScheduler;
+
+    private UringIoSchedulerOptions _ioScheduler = new();
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -130,6 +138,8 @@ public sealed class UringRuntimeOptions
         {
             throw new ArgumentOutOfRangeException(nameof(StallThreshold), StallThreshold, "UringRuntimeOptions.StallThreshold must not be negative.");
         }
+
+        _ioScheduler.Validate();
     }
 
     /// <summary>
@@ -150,5 +160,10 @@ public sealed class UringRuntimeOptions
     /// </summary>
     internal Func<int, Rings.IRingFaults?>? RingFaults { get; set; }
 
-    internal UringRuntimeOptions Clone() => (UringRuntimeOptions)MemberwiseClone();
+    internal UringRuntimeOptions Clone()
+    {
+        var clone = (UringRuntimeOptions)MemberwiseClone();
+        clone._ioScheduler = _ioScheduler.Clone();
+        return clone;
+    }
 }

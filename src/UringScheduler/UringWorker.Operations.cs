@@ -1,5 +1,6 @@
 using UringScheduler.Diagnostics;
 using UringScheduler.Engines;
+using UringScheduler.IoScheduling;
 using UringScheduler.Operations;
 using UringScheduler.Scheduling;
 
@@ -7,7 +8,7 @@ namespace UringScheduler;
 
 // Operation life cycle on the worker: rent, submit, cancel, complete, return. The worker is the operations' owner
 // (IOperationOwner) and the engine's host (IEngineHost): the lower layers reach it only through those two interfaces.
-public sealed partial class UringWorker : IOperationOwner, IEngineHost
+public sealed partial class UringWorker : IOperationOwner, IEngineHost, IDeviceDispatcher
 {
     private static readonly Action<object?> s_submitPosted = static s =>
     {
@@ -134,7 +135,15 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
         }
 
         _slab.Add(op);
-        _engine.Submit(op);
+        if (op.Ticket.Device is not null && _ioScheduler is not null)
+        {
+            _ioScheduler.Submit(op);
+        }
+        else
+        {
+            _engine.Submit(op);
+        }
+
         op.RegisterCancellation();
     }
 
@@ -163,6 +172,11 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
             {
                 _completedAtShutdown++;
             }
+        }
+
+        if (op.Ticket.HoldsUnit)
+        {
+            _ioScheduler!.OnCompleted(op);
         }
 
         try
@@ -196,7 +210,7 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
         IoOperation? op = _slab.Find(userData);
         if (op is not null && op.TryBeginCancel(shutdown: false))
         {
-            _engine.Cancel(op);
+            CancelBegun(op);
         }
     }
 
@@ -206,8 +220,46 @@ public sealed partial class UringWorker : IOperationOwner, IEngineHost
         {
             if (op.TryBeginCancel(shutdown: true))
             {
-                _engine.Cancel(op);
+                CancelBegun(op);
             }
+        }
+    }
+
+    // A request still waiting for device capacity never reached the kernel: it leaves the queue and ends here.
+    private void CancelBegun(IoOperation op)
+    {
+        if (op.Ticket.Queued)
+        {
+            _ioScheduler!.Remove(op);
+            _slab.Remove(op.UserData);
+            op.SetUnsubmittedResult(-Native.Errno.ECANCELED);
+            ((IEngineHost)this).OnCompleted(op);
+        }
+        else
+        {
+            _engine.Cancel(op);
+        }
+    }
+
+    void IDeviceDispatcher.SubmitToEngine(IoOperation op) => _engine.Submit(op);
+
+    int IDeviceDispatcher.WorkerId => Id;
+
+    private int _ioNudgePending;
+
+    private static readonly Action<object?> s_ioNudge = static s =>
+    {
+        var worker = (UringWorker)s!;
+        Volatile.Write(ref worker._ioNudgePending, 0);
+        worker._ioScheduler?.NudgeAll();
+    };
+
+    /// <summary>Asks the worker to serve its device queues: another worker gave capacity back. Any thread; coalesced.</summary>
+    internal void NudgeIo()
+    {
+        if (Interlocked.Exchange(ref _ioNudgePending, 1) == 0 && !TryEnqueue(new WorkItem(s_ioNudge, this)))
+        {
+            Volatile.Write(ref _ioNudgePending, 0);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using UringScheduler.Diagnostics;
 using UringScheduler.Engines;
+using UringScheduler.IoScheduling;
 using UringScheduler.Operations;
 using UringScheduler.Scheduling;
 
@@ -29,6 +30,7 @@ public sealed partial class UringWorker
     private readonly ConcurrentQueue<WorkItem> _inbox = new();
     private readonly OperationSlab _slab = new();
     private readonly IoEngine _engine;
+    private readonly WorkerIoScheduler? _ioScheduler;
     private readonly int _cpu;
     private readonly int _budget;
     private readonly long _stallMilliseconds;
@@ -49,6 +51,7 @@ public sealed partial class UringWorker
         _engine = fallbackPool is null
             ? new RingEngine(this, _slab, (uint)options.RingEntries, maxKernelWorkers, options.RegisteredFileSlots, runtime.Buffers, maxSubmitBatch: options.MaxSubmitBatch, multishot: !options.SimulateNoMultishot, faults: options.RingFaults?.Invoke(id))
             : new FallbackEngine(this, _slab, fallbackPool);
+        _ioScheduler = options.IoScheduler.Enabled ? new WorkerIoScheduler(this, runtime.DeviceBudgets, options.IoScheduler, probes: fallbackPool is null) : null;
     }
 
     /// <summary>The worker that owns the calling thread, or null when the caller is not on a worker.</summary>

@@ -29,12 +29,14 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
     private readonly FileSlot?[] _slots;
     private readonly int _fd;
     private int _disposed;
+    private UringIoClass _ioClass;
 
     // The file's path for errors of requests on a slot, taken when the first slot is made.
     private string? _slotPath;
 
-    private UringFile(SafeFileHandle handle, bool ownsHandle, string? path, bool direct, TimeSpan? operationTimeout, UringRuntime? runtime = null)
+    private UringFile(SafeFileHandle handle, bool ownsHandle, string? path, bool direct, TimeSpan? operationTimeout, UringRuntime? runtime = null, UringIoClass? ioClass = null)
     {
+        _ioClass = ioClass ?? UringIoClass.Foreground;
         _handle = handle;
         _ownsHandle = ownsHandle;
         _fd = (int)handle.DangerousGetHandle();
@@ -44,7 +46,11 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
         _runtime = runtime ?? UringWorker.Current?.Runtime ?? UringRuntime.Ambient;
         _slots = new FileSlot?[_runtime?.Workers.Count ?? 0];
         Alignment = direct ? DirectIo.Query(_fd) : new DirectIoAlignment(1, 1, "buffered I/O: no alignment needed");
+        Profile = new FileProfile(direct ? Alignment : null, FileProfile.DeviceOf(_fd));
     }
+
+    /// <summary>What the I/O scheduler needs to know of the file: its device and whether it is O_DIRECT.</summary>
+    internal FileProfile Profile { get; }
 
     /// <summary>The file's handle (owned by this object unless it was wrapped with <c>ownsHandle: false</c>).</summary>
     public SafeFileHandle Handle => _handle;
@@ -57,6 +63,21 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
 
     /// <summary>What <c>O_DIRECT</c> requires of buffers, offsets and lengths for this file (all 1 for buffered files).</summary>
     public DirectIoAlignment Alignment { get; }
+
+    /// <summary>
+    /// The I/O class of the file's reads, writes and flushes when the device they go to is at capacity. Changing it
+    /// affects operations issued afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The value is null.</exception>
+    public UringIoClass IoClass
+    {
+        get => _ioClass;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            _ioClass = value;
+        }
+    }
 
     /// <summary>The timeout applied to reads and writes that pass none, or null.</summary>
     public TimeSpan? OperationTimeout { get; }
@@ -85,7 +106,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             throw OpenError(Marshal.GetLastPInvokeError(), path, options);
         }
 
-        return new UringFile(RefuseDirectory(new SafeFileHandle(fd, ownsHandle: true), path), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+        return new UringFile(RefuseDirectory(new SafeFileHandle(fd, ownsHandle: true), path), ownsHandle: true, path, options.Direct, options.OperationTimeout, ioClass: options.IoClass);
     }
 
     /// <summary>
@@ -114,7 +135,7 @@ public sealed class UringFile : IDisposable, IAsyncDisposable
             fd = await OpenAtAsync(worker, path, flags & ~Interop.Libc.O_NOATIME, options, cancellationToken);
         }
 
-        return new UringFile(RefuseDirectory(new SafeFileHandle(fd, ownsHandle: true), path), ownsHandle: true, path, options.Direct, options.OperationTimeout);
+        return new UringFile(RefuseDirectory(new SafeFileHandle(fd, ownsHandle: true), path), ownsHandle: true, path, options.Direct, options.OperationTimeout, ioClass: options.IoClass);
     }
 
     // open(2) opens a directory read-only; File.OpenHandle refuses it after the open, with the exception it throws

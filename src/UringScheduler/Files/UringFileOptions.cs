@@ -25,5 +25,8 @@ public sealed class UringFileOptions
     /// </summary>
     public TimeSpan? OperationTimeout { get; set; }
 
+    /// <summary>The I/O class of the file's reads, writes and flushes (see <see cref="UringFile.IoClass"/>). Default <see cref="UringIoClass.Foreground"/>.</summary>
+    public UringIoClass IoClass { get; set; } = UringIoClass.Foreground;
+
     internal UringFileOptions Clone() => (UringFileOptions)MemberwiseClone();
 }

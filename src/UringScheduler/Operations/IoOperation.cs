@@ -48,6 +48,15 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
     /// <summary>A linked timeout (<c>LINK_TIMEOUT</c>) for the request, in nanoseconds; 0 for none.</summary>
     internal long LinkTimeoutNs;
 
+    /// <summary>The request's place with its worker's I/O scheduler, when it goes to a block device.</summary>
+    internal DeviceTicket Ticket;
+
+    /// <summary>What the request asks of the device behind its file: nothing for kinds that are not file I/O.</summary>
+    internal virtual DeviceWork DeviceWork => DeviceWork.None;
+
+    /// <summary>The bytes the request transfers, for its cost.</summary>
+    internal virtual long DeviceBytes => 0;
+
     internal IOperationOwner Owner => _owner;
 
     /// <summary>The number of this operation's kind (<see cref="OperationKind{T}"/>), for per-kind pools.</summary>
@@ -127,6 +136,34 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
             sqe->Fd = FixedFile;
             sqe->Flags |= IOSQE_FIXED_FILE;
         }
+
+        if (Ticket.NoWait)
+        {
+            sqe->OpFlags |= Interop.Libc.RWF_NOWAIT;
+        }
+    }
+
+    /// <summary>
+    /// For a page-cache probe that found the data not cached (<c>EAGAIN</c>): drops <c>RWF_NOWAIT</c> so the request
+    /// goes back to the kernel and waits for the device; true when it is to be resubmitted. A probe whose caller asked
+    /// to cancel meanwhile is not resubmitted: <paramref name="result"/> becomes <c>ECANCELED</c>.
+    /// </summary>
+    protected bool RetryMissedProbe(ref int result)
+    {
+        if (!Ticket.NoWait || result != -Errno.EAGAIN)
+        {
+            return false;
+        }
+
+        Ticket.NoWait = false;
+        if (CancelRequested)
+        {
+            result = -Errno.ECANCELED;
+            return false;
+        }
+
+        Ticket.Missed = true;
+        return true;
     }
 
     /// <summary>
@@ -145,6 +182,9 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
     /// <c>IORING_CQE_F_MORE</c>. False goes on to <see cref="OnResult"/>, as for any completion.
     /// </summary>
     internal virtual bool OnFlaggedCompletion(int result, uint flags) => false;
+
+    /// <summary>Sets the result of a request that ends without reaching the kernel (taken out of a queue, cancelled).</summary>
+    internal void SetUnsubmittedResult(int result) => _kernelResult = result;
 
     /// <summary>Records the final result directly (the kinds that override <see cref="OnResult"/>).</summary>
     protected void SetKernelResult(int result) => _kernelResult = result;
@@ -241,6 +281,7 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
         UsesFixedBuffer = false;
         _path = null;
         LinkTimeoutNs = 0;
+        Ticket = default;
         _kernelResult = 0;
         ResetCancellation();
         ResetRequest();

@@ -7,6 +7,11 @@ namespace UringScheduler.Operations;
 /// <summary>A positioned read into one buffer (<c>READ</c>, or <c>READ_FIXED</c> into a registered buffer). Result: the bytes read.</summary>
 internal sealed unsafe class ReadOperation : SingleBufferOperation
 {
+    internal override DeviceWork DeviceWork => DeviceWork.Read;
+
+    // A page-cache probe that missed goes back to the kernel without RWF_NOWAIT.
+    internal override bool OnResult(int result) => !RetryMissedProbe(ref result) && base.OnResult(result);
+
     internal void Set(Memory<byte> buffer, long offset) => SetBuffer(buffer, offset);
 
     protected override void PrepareSqe(Sqe* sqe)

@@ -6,6 +6,11 @@ namespace UringScheduler.Operations;
 /// <summary>A scatter read: one <c>READV</c> over at most <see cref="VectorOperation.MaxIoVecs"/> segments. Result: the bytes read.</summary>
 internal sealed unsafe class ReadVectorOperation : VectorOperation
 {
+    internal override DeviceWork DeviceWork => DeviceWork.Read;
+
+    // A page-cache probe that missed goes back to the kernel without RWF_NOWAIT.
+    internal override bool OnResult(int result) => !RetryMissedProbe(ref result) && base.OnResult(result);
+
     internal void Set(IReadOnlyList<Memory<byte>> buffers, long offset)
     {
         int count = Math.Min(buffers.Count, MaxIoVecs);

@@ -51,6 +51,8 @@ internal abstract unsafe class SingleBufferOperation : IoOperation
         return true;
     }
 
+    internal override long DeviceBytes => Length;
+
     protected override void ResetRequest()
     {
         Address = 0;

@@ -8,6 +8,8 @@ namespace UringScheduler.Operations;
 /// <summary>Makes a file durable: <c>fsync</c>, or <c>fdatasync</c> when only the data (and what reading it back needs) must reach the device.</summary>
 internal sealed unsafe class SyncOperation : IoOperation
 {
+    internal override DeviceWork DeviceWork => DeviceWork.Flush;
+
     private bool _dataOnly;
 
     internal void Set(bool dataOnly) => _dataOnly = dataOnly;

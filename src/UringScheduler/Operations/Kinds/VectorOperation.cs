@@ -41,6 +41,20 @@ internal abstract unsafe class VectorOperation : IoOperation
         IoVecs[IoVecCount++] = new IoVec { Base = Resources.PinSegment(segment), Length = (nuint)segment.Length };
     }
 
+    internal override long DeviceBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < IoVecCount; i++)
+            {
+                total += (long)IoVecs[i].Length;
+            }
+
+            return total;
+        }
+    }
+
     protected override void ResetRequest()
     {
         IoVecCount = 0;

@@ -9,6 +9,8 @@ namespace UringScheduler.Operations;
 /// </summary>
 internal sealed unsafe class WriteOperation : SingleBufferOperation
 {
+    internal override DeviceWork DeviceWork => DeviceWork.Write;
+
     private uint _written;
 
     internal void Set(ReadOnlyMemory<byte> buffer, long offset) => SetBuffer(buffer, offset);

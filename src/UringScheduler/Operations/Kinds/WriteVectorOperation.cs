@@ -9,6 +9,8 @@ namespace UringScheduler.Operations;
 /// </summary>
 internal sealed unsafe class WriteVectorOperation : VectorOperation
 {
+    internal override DeviceWork DeviceWork => DeviceWork.Write;
+
     private IReadOnlyList<ReadOnlyMemory<byte>>? _segments;
     private int _nextSegment;
     private long _chunkLeft;

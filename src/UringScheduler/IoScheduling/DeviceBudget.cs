@@ -1,0 +1,101 @@
+namespace UringScheduler.IoScheduling;
+
+/// <summary>
+/// One device's capacity on one runtime: the operations its workers may have in flight on it together. Workers take
+/// units in small batches with one compare-and-swap and keep the spare ones locally, so the shared counter is touched
+/// about once per batch, not once per operation. A worker that finds nothing left marks itself waiting; a worker that
+/// gives units back wakes the waiting ones.
+/// </summary>
+internal sealed class DeviceBudget
+{
+    private readonly int[] _waiting;
+    private readonly Action<int> _wake;
+    private int _used;
+    private int _waitingCount;
+
+    public DeviceBudget(BlockDevice device, int capacity, int workerCount, Action<int> wake)
+    {
+        Device = device;
+        Capacity = capacity;
+        ProbeLimit = capacity + Math.Max(1, capacity / 4);
+        FairShare = Math.Max(1, capacity / workerCount);
+        Batch = Math.Clamp(capacity / (4 * workerCount), 1, 8);
+        _waiting = new int[workerCount];
+        _wake = wake;
+    }
+
+    public BlockDevice Device { get; }
+
+    /// <summary>Operations that may reach the device at once, over all workers.</summary>
+    public int Capacity { get; }
+
+    /// <summary>
+    /// The bound for page-cache probes (<c>RWF_NOWAIT</c> reads), a quarter above <see cref="Capacity"/>: a probe that
+    /// hits holds its unit for microseconds, so reads the cache serves are not held back by a device full of misses.
+    /// In flight on the device never exceeds this.
+    /// </summary>
+    public int ProbeLimit { get; }
+
+    /// <summary>A worker's share of the capacity when other workers wait.</summary>
+    public int FairShare { get; }
+
+    /// <summary>Units a worker takes from the shared counter at once.</summary>
+    public int Batch { get; }
+
+    /// <summary>Units taken by all workers (in flight, or spare in a worker's hands).</summary>
+    public int Used => Volatile.Read(ref _used);
+
+    /// <summary>Whether some worker waits for units.</summary>
+    public bool HasWaiters => Volatile.Read(ref _waitingCount) > 0;
+
+    /// <summary>Takes 1 to <see cref="Batch"/> units while the total stays within <paramref name="limit"/>; the count taken, or 0.</summary>
+    public int TryTake(int limit)
+    {
+        int used = Volatile.Read(ref _used);
+        while (used < limit)
+        {
+            int take = Math.Min(Batch, limit - used);
+            int seen = Interlocked.CompareExchange(ref _used, used + take, used);
+            if (seen == used)
+            {
+                return take;
+            }
+
+            used = seen;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Gives <paramref name="units"/> back and wakes the workers that wait for them, other than <paramref name="workerId"/>.</summary>
+    public void Return(int units, int workerId)
+    {
+        Interlocked.Add(ref _used, -units);
+        if (Volatile.Read(ref _waitingCount) > 0)
+        {
+            WakeWaiters(workerId);
+        }
+    }
+
+    /// <summary>Marks <paramref name="workerId"/> as waiting for units; it is woken when some are given back.</summary>
+    /// <remarks>The caller tries to take units again after this, so a return that raced with the marking is not missed.</remarks>
+    public void AddWaiter(int workerId)
+    {
+        if (Interlocked.Exchange(ref _waiting[workerId], 1) == 0)
+        {
+            Interlocked.Increment(ref _waitingCount);
+        }
+    }
+
+    private void WakeWaiters(int workerId)
+    {
+        for (int i = 0; i < _waiting.Length; i++)
+        {
+            if (i != workerId && Volatile.Read(ref _waiting[i]) != 0 && Interlocked.Exchange(ref _waiting[i], 0) == 1)
+            {
+                Interlocked.Decrement(ref _waitingCount);
+                _wake(i);
+            }
+        }
+    }
+}
