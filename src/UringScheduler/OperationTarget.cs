@@ -64,7 +64,8 @@ internal readonly struct OperationTarget
         {
             op.Ticket.Device = device;
             op.Ticket.ClassId = (_file?.IoClass ?? _ioClass ?? UringIoClass.Foreground).Id;
-            op.Ticket.Buffered = profile.DirectAlignment is null;
+            op.Ticket.Buffered = profile.DirectAlignment is null && !profile.NoWaitUnsupported;
+            op.Ticket.File = profile;
         }
     }
 }

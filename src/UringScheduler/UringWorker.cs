@@ -73,6 +73,9 @@ public sealed partial class UringWorker
 
     internal IoEngine Engine => _engine;
 
+    /// <summary>The worker's side of the I/O scheduler, or null when it is off.</summary>
+    internal WorkerIoScheduler? IoScheduler => _ioScheduler;
+
     internal ILogger Logger => _logger;
 
     /// <summary>

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
+using UringScheduler.IoScheduling;
 using static UringScheduler.Diagnostics.UringMetrics;
 
 namespace UringScheduler.Diagnostics;
@@ -35,6 +37,95 @@ internal static class RuntimeInstruments
             "Bytes sent by socket requests on the worker");
         UringMetrics.Meter.CreateObservableCounter(ReceiveBufferExhaustionsName, () => Observe(static w => w.ReceiveBufferExhaustions), "{exhaustion}",
             "Times a leased receive on the worker found every receive buffer lent out");
+        UringMetrics.Meter.CreateObservableUpDownCounter(IoQueuedName, () => ObserveClasses(static (in IoClassCounters c) => c.Queued), "{operation}",
+            "File operations waiting in the worker's queue for device capacity, by I/O class");
+        UringMetrics.Meter.CreateObservableUpDownCounter(IoInFlightName, () => ObserveClasses(static (in IoClassCounters c) => c.InFlight), "{operation}",
+            "File operations of the worker on a device, by I/O class");
+        UringMetrics.Meter.CreateObservableCounter(IoCompletedName, () => ObserveClasses(static (in IoClassCounters c) => c.Completed), "{operation}",
+            "File operations to a device completed by the worker, by I/O class");
+        UringMetrics.Meter.CreateObservableCounter(IoWaitedName, () => ObserveClasses(static (in IoClassCounters c) => c.Waited), "{operation}",
+            "File operations that waited for device capacity, by I/O class");
+        UringMetrics.Meter.CreateObservableCounter(IoQueueWaitName, ObserveWaitSeconds, "s",
+            "Time file operations waited for device capacity, by I/O class");
+        UringMetrics.Meter.CreateObservableCounter(IoPageCacheProbesName, ObserveProbes, "{operation}",
+            "Buffered reads tried on the page cache first (RWF_NOWAIT), by result (hit: served from the cache; miss: went on to the device)");
+    }
+
+    private delegate long ClassCounterReader(in IoClassCounters counters);
+
+    private static List<Measurement<long>> ObserveClasses(ClassCounterReader read)
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach ((object runtimeId, UringWorker worker, WorkerIoScheduler scheduler) in Schedulers())
+        {
+            for (int id = 0; id < UringIoClass.MaxClasses; id++)
+            {
+                ref IoClassCounters counters = ref scheduler.Counters(id);
+                if ((counters.Completed | counters.Queued | counters.InFlight) != 0 && UringIoClass.FromId(id) is { } ioClass)
+                {
+                    measurements.Add(new Measurement<long>(read(in counters),
+                        new KeyValuePair<string, object?>(RuntimeTag, runtimeId),
+                        new KeyValuePair<string, object?>(WorkerTag, worker.Id),
+                        new KeyValuePair<string, object?>(IoClassTag, ioClass.Name)));
+                }
+            }
+        }
+
+        return measurements;
+    }
+
+    private static List<Measurement<double>> ObserveWaitSeconds()
+    {
+        var measurements = new List<Measurement<double>>();
+        foreach ((object runtimeId, UringWorker worker, WorkerIoScheduler scheduler) in Schedulers())
+        {
+            for (int id = 0; id < UringIoClass.MaxClasses; id++)
+            {
+                ref IoClassCounters counters = ref scheduler.Counters(id);
+                if (counters.Waited != 0 && UringIoClass.FromId(id) is { } ioClass)
+                {
+                    measurements.Add(new Measurement<double>((double)counters.WaitTicks / Stopwatch.Frequency,
+                        new KeyValuePair<string, object?>(RuntimeTag, runtimeId),
+                        new KeyValuePair<string, object?>(WorkerTag, worker.Id),
+                        new KeyValuePair<string, object?>(IoClassTag, ioClass.Name)));
+                }
+            }
+        }
+
+        return measurements;
+    }
+
+    private static List<Measurement<long>> ObserveProbes()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach ((object runtimeId, UringWorker worker, WorkerIoScheduler scheduler) in Schedulers())
+        {
+            measurements.Add(new Measurement<long>(scheduler.ProbeHits,
+                new KeyValuePair<string, object?>(RuntimeTag, runtimeId),
+                new KeyValuePair<string, object?>(WorkerTag, worker.Id),
+                new KeyValuePair<string, object?>(ProbeResultTag, "hit")));
+            measurements.Add(new Measurement<long>(scheduler.ProbeMisses,
+                new KeyValuePair<string, object?>(RuntimeTag, runtimeId),
+                new KeyValuePair<string, object?>(WorkerTag, worker.Id),
+                new KeyValuePair<string, object?>(ProbeResultTag, "miss")));
+        }
+
+        return measurements;
+    }
+
+    private static IEnumerable<(object RuntimeId, UringWorker Worker, WorkerIoScheduler Scheduler)> Schedulers()
+    {
+        foreach (UringRuntime runtime in UringRuntime.AliveSnapshot())
+        {
+            object runtimeId = GetRuntimeId(runtime);
+            foreach (UringWorker worker in runtime.Workers)
+            {
+                if (worker.IoScheduler is { } scheduler)
+                {
+                    yield return (runtimeId, worker, scheduler);
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -25,6 +25,10 @@ namespace UringScheduler.Diagnostics;
 /// <item><term><c>uring.socket.connections_accepted</c></term><description>ObservableCounter, <c>{connection}</c>: connections accepted by the worker's ring.</description></item>
 /// <item><term><c>uring.socket.bytes_received</c></term><description>ObservableCounter, <c>By</c>: bytes received by socket requests on the worker.</description></item>
 /// <item><term><c>uring.socket.bytes_sent</c></term><description>ObservableCounter, <c>By</c>: bytes sent by socket requests on the worker.</description></item>
+/// <item><term><c>uring.io.queued</c>, <c>uring.io.in_flight</c></term><description>ObservableUpDownCounter, <c>{operation}</c>: file operations waiting for device capacity, and on a device, by <c>uring.io.class</c>.</description></item>
+/// <item><term><c>uring.io.completed</c>, <c>uring.io.waited</c></term><description>ObservableCounter, <c>{operation}</c>: file operations to a device completed, and those that had to wait for capacity, by <c>uring.io.class</c>.</description></item>
+/// <item><term><c>uring.io.queue_wait</c></term><description>ObservableCounter, <c>s</c>: time waited for device capacity, by <c>uring.io.class</c>.</description></item>
+/// <item><term><c>uring.io.page_cache_probes</c></term><description>ObservableCounter, <c>{operation}</c>: buffered reads tried on the page cache first, by <c>uring.io.probe_result</c> (<c>hit</c>, <c>miss</c>).</description></item>
 /// </list>
 /// <para>Observable instruments report the runtimes that are alive (created and not being disposed); they are created by
 /// <see cref="RuntimeInstruments"/>, which knows the runtimes, while this class stays usable from the engines below.</para>
@@ -48,6 +52,14 @@ internal static class UringMetrics
     public const string BytesReceivedName = "uring.socket.bytes_received";
     public const string BytesSentName = "uring.socket.bytes_sent";
     public const string ReceiveBufferExhaustionsName = "uring.socket.receive_buffer_exhaustions";
+    public const string IoClassTag = "uring.io.class";
+    public const string ProbeResultTag = "uring.io.probe_result";
+    public const string IoQueuedName = "uring.io.queued";
+    public const string IoInFlightName = "uring.io.in_flight";
+    public const string IoCompletedName = "uring.io.completed";
+    public const string IoWaitedName = "uring.io.waited";
+    public const string IoQueueWaitName = "uring.io.queue_wait";
+    public const string IoPageCacheProbesName = "uring.io.page_cache_probes";
 
     // Boxed worker ids, made once: recording the histogram with a tag must not box per call.
     private static readonly object[] s_boxedWorkerIds = Enumerable.Range(0, 1024).Select(i => (object)i).ToArray();

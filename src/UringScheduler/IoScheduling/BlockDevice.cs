@@ -59,6 +59,15 @@ internal sealed class BlockDevice
         }
     }
 
+    /// <summary>Test seam: a device that exists only in the process, for files attributed to it (<c>FileProfile.Attribute</c>).</summary>
+    internal static BlockDevice CreateSynthetic(string name, int requestQueueDepth)
+    {
+        lock (s_lock)
+        {
+            return new BlockDevice(name, 0, 0, requestQueueDepth, 1, s_count++);
+        }
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Major}:{Minor})";
 

@@ -11,6 +11,7 @@ internal sealed class DeviceBudget
     private readonly int[] _waiting;
     private readonly Action<int> _wake;
     private int _used;
+    private int _peakUsed;
     private int _waitingCount;
 
     public DeviceBudget(BlockDevice device, int capacity, int workerCount, Action<int> wake)
@@ -45,6 +46,9 @@ internal sealed class DeviceBudget
     /// <summary>Units taken by all workers (in flight, or spare in a worker's hands).</summary>
     public int Used => Volatile.Read(ref _used);
 
+    /// <summary>The most units taken at once so far (read racily).</summary>
+    public int PeakUsed => Volatile.Read(ref _peakUsed);
+
     /// <summary>Whether some worker waits for units.</summary>
     public bool HasWaiters => Volatile.Read(ref _waitingCount) > 0;
 
@@ -58,6 +62,11 @@ internal sealed class DeviceBudget
             int seen = Interlocked.CompareExchange(ref _used, used + take, used);
             if (seen == used)
             {
+                if (used + take > _peakUsed)
+                {
+                    _peakUsed = used + take; // racy, so it may read low, never high: only for tests and diagnostics
+                }
+
                 return take;
             }
 

@@ -11,6 +11,9 @@ internal struct DeviceTicket
     /// <summary>The device the request goes to, or null when it is not scheduled (not a block-device file, or scheduling is off).</summary>
     public object? Device;
 
+    /// <summary>The file, told when its file system refuses <c>RWF_NOWAIT</c>.</summary>
+    public INoWaitRefusal? File;
+
     /// <summary>The request's I/O class (its index in the process).</summary>
     public int ClassId;
 

@@ -144,18 +144,23 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
     }
 
     /// <summary>
-    /// For a page-cache probe that found the data not cached (<c>EAGAIN</c>): drops <c>RWF_NOWAIT</c> so the request
-    /// goes back to the kernel and waits for the device; true when it is to be resubmitted. A probe whose caller asked
-    /// to cancel meanwhile is not resubmitted: <paramref name="result"/> becomes <c>ECANCELED</c>.
+    /// For a page-cache probe that found the data not cached (<c>EAGAIN</c>), or whose file system does not take
+    /// <c>RWF_NOWAIT</c> (<c>EOPNOTSUPP</c>): drops the flag so the request goes back to the kernel and waits for the
+    /// device; true when it is to be resubmitted. A probe whose caller asked to cancel meanwhile is not resubmitted:
+    /// <paramref name="result"/> becomes <c>ECANCELED</c>.
     /// </summary>
     protected bool RetryMissedProbe(ref int result)
     {
-        if (!Ticket.NoWait || result != -Errno.EAGAIN)
+        if (!Ticket.NoWait || (result != -Errno.EAGAIN && result != -Errno.EOPNOTSUPP))
         {
             return false;
         }
 
         Ticket.NoWait = false;
+        if (result == -Errno.EOPNOTSUPP)
+        {
+            Ticket.File?.OnNoWaitRefused();
+        }
         if (CancelRequested)
         {
             result = -Errno.ECANCELED;
