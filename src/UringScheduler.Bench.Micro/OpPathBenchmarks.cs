@@ -36,15 +36,21 @@ public class OpPathBenchmarks : IDisposable
     [Params(1, 32)]
     public int Concurrency { get; set; }
 
+    /// <summary>The device-aware I/O scheduler on (reads tried on the page cache first, device capacity) or off.</summary>
+    [Params(true, false)]
+    public bool IoScheduler { get; set; } = true;
+
     [GlobalSetup]
     public void Setup()
     {
-        _runtime = new UringRuntime(new UringRuntimeOptions
+        var options = new UringRuntimeOptions
         {
             WorkerCount = 1,
             RegisteredBufferCount = 32,
             RegisteredBufferSize = BlockSize,
-        });
+        };
+        options.IoScheduler.Enabled = IoScheduler;
+        _runtime = new UringRuntime(options);
         _worker = _runtime.Workers[0];
 
         // A 16 MiB file, written and read once so that every read of the benchmark hits the page cache.

@@ -46,6 +46,9 @@ public sealed class HostingTests
             ["UringScheduler:Backend"] = "Fallback",
             ["UringScheduler:WorkBudget"] = "64",
             ["UringScheduler:StallThreshold"] = "00:00:00.250",
+            ["UringScheduler:IoScheduler:DeviceCapacity"] = "48",
+            ["UringScheduler:IoScheduler:TryPageCacheFirst"] = "false",
+            ["UringScheduler:IoScheduler:ClassShares:background"] = "50",
         });
         builder.Services.AddUringScheduler();
 
@@ -61,6 +64,10 @@ public sealed class HostingTests
             Assert.That(runtime.ActiveBackend, Is.EqualTo(UringBackend.Fallback));
             Assert.That(options.WorkBudget, Is.EqualTo(64));
             Assert.That(options.StallThreshold, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
+            Assert.That(options.IoScheduler.Enabled, Is.True);
+            Assert.That(options.IoScheduler.DeviceCapacity, Is.EqualTo(48));
+            Assert.That(options.IoScheduler.TryPageCacheFirst, Is.False);
+            Assert.That(options.IoScheduler.ClassShares["Background"], Is.EqualTo(50));
         });
         await host.StopAsync();
     }

@@ -67,4 +67,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 31, EventName = "ReceiveBuffersExhausted", Level = LogLevel.Information,
         Message = "Worker {WorkerId} lent out all {Count} receive buffers of {Size} bytes: leased receives wait until leases are disposed (dispose them sooner, or raise UringRuntimeOptions.ReceiveBufferCount)")]
     public static partial void ReceiveBuffersExhausted(ILogger logger, int workerId, int count, int size);
+
+    [LoggerMessage(EventId = 14, EventName = "IoDeviceScheduled", Level = LogLevel.Information,
+        Message = "I/O scheduler: device {Device} ({Depth} requests per queue, {Queues} queue(s)) has a capacity of {Capacity} operations in flight ({Source}), {ProbeLimit} with page-cache probes")]
+    public static partial void IoDeviceScheduled(ILogger logger, string device, int depth, int queues, int capacity, string source, int probeLimit);
 }

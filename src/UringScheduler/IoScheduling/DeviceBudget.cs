@@ -8,6 +8,10 @@ namespace UringScheduler.IoScheduling;
 /// </summary>
 internal sealed class DeviceBudget
 {
+    // Each worker's operations on the device, a cache line apart (16 ints) so that workers do not share the line
+    // they write on every operation.
+    private const int Stride = 16;
+    private readonly int[] _inFlight;
     private readonly int[] _waiting;
     private readonly Action<int> _wake;
     private int _used;
@@ -19,9 +23,9 @@ internal sealed class DeviceBudget
         Device = device;
         Capacity = capacity;
         ProbeLimit = capacity + Math.Max(1, capacity / 4);
-        FairShare = Math.Max(1, capacity / workerCount);
         Batch = Math.Clamp(capacity / (4 * workerCount), 1, 8);
         _waiting = new int[workerCount];
+        _inFlight = new int[workerCount * Stride];
         _wake = wake;
     }
 
@@ -36,9 +40,6 @@ internal sealed class DeviceBudget
     /// In flight on the device never exceeds this.
     /// </summary>
     public int ProbeLimit { get; }
-
-    /// <summary>A worker's share of the capacity when other workers wait.</summary>
-    public int FairShare { get; }
 
     /// <summary>Units a worker takes from the shared counter at once.</summary>
     public int Batch { get; }
@@ -86,6 +87,31 @@ internal sealed class DeviceBudget
         }
     }
 
+    /// <summary>Publishes how many operations <paramref name="workerId"/> has on the device.</summary>
+    public void SetInFlight(int workerId, int count) => Volatile.Write(ref _inFlight[workerId * Stride], count);
+
+    /// <summary>
+    /// Whether <paramref name="workerId"/>, with <paramref name="inFlight"/> operations on the device, should leave the
+    /// next unit to a waiting worker: one with fewer in flight, or as few when <paramref name="orEqual"/> (the unit was
+    /// just given back by this worker, so the turn passes to the other).
+    /// </summary>
+    public bool ShouldYield(int workerId, int inFlight, bool orEqual)
+    {
+        for (int i = 0; i < _waiting.Length; i++)
+        {
+            if (i != workerId && Volatile.Read(ref _waiting[i]) != 0)
+            {
+                int theirs = Volatile.Read(ref _inFlight[i * Stride]);
+                if (theirs < inFlight || (orEqual && theirs == inFlight))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Marks <paramref name="workerId"/> as waiting for units; it is woken when some are given back.</summary>
     /// <remarks>The caller tries to take units again after this, so a return that raced with the marking is not missed.</remarks>
     public void AddWaiter(int workerId)
@@ -96,7 +122,17 @@ internal sealed class DeviceBudget
         }
     }
 
-    private void WakeWaiters(int workerId)
+    /// <summary>Clears <paramref name="workerId"/>'s waiting mark (its queue for the device is empty).</summary>
+    public void RemoveWaiter(int workerId)
+    {
+        if (Volatile.Read(ref _waiting[workerId]) != 0 && Interlocked.Exchange(ref _waiting[workerId], 0) == 1)
+        {
+            Interlocked.Decrement(ref _waitingCount);
+        }
+    }
+
+    /// <summary>Wakes the workers that wait for units, other than <paramref name="workerId"/>.</summary>
+    public void WakeWaiters(int workerId)
     {
         for (int i = 0; i < _waiting.Length; i++)
         {

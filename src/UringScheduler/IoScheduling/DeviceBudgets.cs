@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using UringScheduler.Diagnostics;
+
 namespace UringScheduler.IoScheduling;
 
 /// <summary>The capacities of the devices a runtime's workers use, made on a device's first use and shared by all workers.</summary>
@@ -7,13 +10,16 @@ internal sealed class DeviceBudgets
     private readonly int _configuredCapacity;
     private readonly int _workerCount;
     private readonly Action<int, int> _wake;
+    private readonly ILogger _logger;
     private DeviceBudget?[] _byDevice = [];
 
     /// <param name="configuredCapacity">Operations in flight per device; 0 takes each device's default.</param>
     /// <param name="workerCount">The runtime's workers.</param>
     /// <param name="wake">Wakes worker (first argument) to serve its queue for the device numbered by the second.</param>
-    public DeviceBudgets(int configuredCapacity, int workerCount, Action<int, int> wake)
+    /// <param name="logger">Where each device's capacity is logged on its first use.</param>
+    public DeviceBudgets(int configuredCapacity, int workerCount, Action<int, int> wake, ILogger logger)
     {
+        _logger = logger;
         _configuredCapacity = configuredCapacity;
         _workerCount = workerCount;
         _wake = wake;
@@ -42,6 +48,8 @@ internal sealed class DeviceBudgets
             var created = new DeviceBudget(device, _configuredCapacity > 0 ? _configuredCapacity : device.DefaultCapacity, _workerCount, worker => _wake(worker, index));
             grown[index] = created;
             Volatile.Write(ref _byDevice, grown);
+            Log.IoDeviceScheduled(_logger, device.ToString(), device.RequestQueueDepth, device.HardwareQueues, created.Capacity,
+                _configuredCapacity > 0 ? "configured" : "half the device's request queue", created.ProbeLimit);
             return created;
         }
     }

@@ -22,6 +22,10 @@ internal sealed class DeviceQueue
     private int _spare;
     private int _classLimit; // one past the highest class id queued here
 
+    // Set when this worker left units to a waiting worker: it takes none from the shared counter until it is woken
+    // (its turn comes back), or its queue is empty.
+    private bool _yielded;
+
     public DeviceQueue(WorkerIoScheduler owner, DeviceBudget budget)
     {
         _owner = owner;
@@ -48,7 +52,7 @@ internal sealed class DeviceQueue
                 return true;
             }
         }
-        else if (Queued == 0 && TakeUnit(Budget.Capacity))
+        else if (Queued == 0 && !_yielded && TakeUnit(Budget.Capacity))
         {
             Start(op, noWait: false);
             return true;
@@ -62,18 +66,25 @@ internal sealed class DeviceQueue
     public void Release()
     {
         InFlight--;
+        Budget.SetInFlight(_owner.WorkerId, InFlight);
         _spare++;
-        ServeQueue();
+        ServeQueue(afterRelease: true);
     }
 
-    /// <summary>Serves queued requests while units can be had; gives spare units back when others need them or none are needed.</summary>
-    public void ServeQueue()
+    /// <summary>
+    /// Serves queued requests while units can be had, leaving units to waiting workers that have fewer requests on the
+    /// device (as few, right after this worker gave one back, so that equal workers take turns); gives spare units
+    /// back when others need them or this worker has nothing in flight.
+    /// </summary>
+    public void ServeQueue(bool afterRelease = false)
     {
-        while (Queued > 0)
+        while (Queued > 0 && !_yielded)
         {
-            if (Budget.HasWaiters && InFlight >= Budget.FairShare)
+            if (Budget.HasWaiters && Budget.ShouldYield(_owner.WorkerId, InFlight, orEqual: afterRelease))
             {
-                break; // other workers wait: leave them the units this worker is done with
+                _yielded = true;
+                Budget.AddWaiter(_owner.WorkerId);
+                break;
             }
 
             if (!TakeUnit(Budget.Capacity))
@@ -90,11 +101,34 @@ internal sealed class DeviceQueue
             _owner.Dispatch(op);
         }
 
+        if (Queued == 0)
+        {
+            _yielded = false;
+            Budget.RemoveWaiter(_owner.WorkerId);
+        }
+
         if (_spare > 0 && (_spare > Budget.Batch || InFlight == 0 || Budget.HasWaiters))
         {
             int units = _spare;
             _spare = 0;
             Budget.Return(units, _owner.WorkerId);
+        }
+    }
+
+    /// <summary>
+    /// Called when another worker gave units back for this one: serves the queue, or, when it has nothing queued (its
+    /// waiting mark was stale), passes the wake-up on to the workers that do wait.
+    /// </summary>
+    public void OnNudged()
+    {
+        _yielded = false;
+        if (Queued > 0)
+        {
+            ServeQueue();
+        }
+        else if (Budget.HasWaiters && Budget.Used < Budget.Capacity)
+        {
+            Budget.WakeWaiters(_owner.WorkerId);
         }
     }
 
@@ -151,6 +185,7 @@ internal sealed class DeviceQueue
         op.Ticket.HoldsUnit = true;
         op.Ticket.NoWait = noWait;
         InFlight++;
+        Budget.SetInFlight(_owner.WorkerId, InFlight);
         _owner.Counters(op.Ticket.ClassId).InFlight++;
     }
 

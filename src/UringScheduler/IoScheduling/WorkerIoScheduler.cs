@@ -94,10 +94,7 @@ internal sealed class WorkerIoScheduler
     {
         foreach (DeviceQueue? queue in _queues)
         {
-            if (queue is { Queued: > 0 })
-            {
-                queue.ServeQueue();
-            }
+            queue?.OnNudged();
         }
     }
 

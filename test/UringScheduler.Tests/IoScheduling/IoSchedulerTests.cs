@@ -131,19 +131,53 @@ public sealed class IoSchedulerTests(UringBackend backend)
         using SafeFileHandle handle = File.OpenHandle(_path);
         BlockDevice device = Attribute(handle);
 
-        Task<int[]> first = runtime.Workers[0].RunAsync(() => ReadManyAsync(handle, count: 300, seed: 2, concurrency: 16));
-        Task<int[]> second = runtime.Workers[1].RunAsync(() => ReadManyAsync(handle, count: 300, seed: 3, concurrency: 16));
+        // Both start together, so that neither has a head start of reads done alone.
+        var order = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int waiting = 0;
+        Task<int[]> first = runtime.Workers[0].RunAsync(async () =>
+        {
+            Interlocked.Increment(ref waiting);
+            await gate.Task;
+            return await ReadManyAsync(handle, count: 1000, seed: 2, concurrency: 16, onRead: () => order.Enqueue(0));
+        });
+        Task<int[]> second = runtime.Workers[1].RunAsync(async () =>
+        {
+            Interlocked.Increment(ref waiting);
+            await gate.Task;
+            return await ReadManyAsync(handle, count: 1000, seed: 3, concurrency: 16, onRead: () => order.Enqueue(1));
+        });
+        Assert.That(SpinWait.SpinUntil(() => Volatile.Read(ref waiting) == 2, TimeSpan.FromSeconds(10)), Is.True);
+        gate.SetResult();
         Task both = Task.WhenAll(first, second);
         Assert.That(await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(60))), Is.SameAs(both), "a worker waiting for capacity was never woken");
         await both;
+
+        // Both backlogged on one unit: a worker that gives the unit back while the other waits passes it on, so while
+        // both have reads left they take turns. (A worker that kept the unit would do all its reads in one run; a
+        // worker thread preempted on a loaded machine makes runs of tens.)
+        int[] sequence = [.. order];
+        int start = Math.Max(Array.IndexOf(sequence, 0), Array.IndexOf(sequence, 1));
+        int end = Math.Min(Array.LastIndexOf(sequence, 0), Array.LastIndexOf(sequence, 1));
+        int longestRun = 0;
+        for (int i = start, run = 0; i <= end; i++)
+        {
+            run = i > start && sequence[i] == sequence[i - 1] ? run + 1 : 1;
+            longestRun = Math.Max(longestRun, run);
+        }
+
+        Assert.That(end - start, Is.GreaterThan(200), "both workers had reads to do at the same time");
+        int firstShare = sequence[start..(end + 1)].Count(w => w == 0);
+        Assert.That(firstShare, Is.InRange((end - start) * 25 / 100, (end - start) * 75 / 100), "each worker's share of the reads while both had some");
+        Assert.That(longestRun, Is.LessThanOrEqualTo(100), "one worker kept the unit while the other waited: " + string.Join("", sequence));
 
         DeviceBudget budget = runtime.DeviceBudgets.Of(device);
         Assert.Multiple(() =>
         {
             Assert.That(budget.PeakUsed, Is.EqualTo(1));
             Assert.That(budget.Used, Is.Zero);
-            Assert.That(runtime.Workers[0].IoScheduler!.Counters(UringIoClass.Foreground.Id).Completed, Is.EqualTo(300));
-            Assert.That(runtime.Workers[1].IoScheduler!.Counters(UringIoClass.Foreground.Id).Completed, Is.EqualTo(300));
+            Assert.That(runtime.Workers[0].IoScheduler!.Counters(UringIoClass.Foreground.Id).Completed, Is.EqualTo(1000));
+            Assert.That(runtime.Workers[1].IoScheduler!.Counters(UringIoClass.Foreground.Id).Completed, Is.EqualTo(1000));
         });
     }
 
@@ -203,7 +237,7 @@ public sealed class IoSchedulerTests(UringBackend backend)
     }
 
     // Reads `count` random blocks, `concurrency` at a time (all at once by default), checking each block's bytes.
-    private async Task<int[]> ReadManyAsync(SafeFileHandle handle, int count, int seed, int concurrency = int.MaxValue)
+    private async Task<int[]> ReadManyAsync(SafeFileHandle handle, int count, int seed, int concurrency = int.MaxValue, Action? onRead = null)
     {
         var random = new Random(seed);
         int[] blocks = Enumerable.Range(0, count).Select(_ => random.Next(FileBlocks)).ToArray();
@@ -222,6 +256,7 @@ public sealed class IoSchedulerTests(UringBackend backend)
             inFlight.RemoveAt(0);
             Assert.That(await read, Is.EqualTo(BlockSize));
             Assert.That(data.AsSpan().SequenceEqual(_content.AsSpan(block * BlockSize, BlockSize)), Is.True, $"block {block}");
+            onRead?.Invoke();
         }
 
         return blocks;
