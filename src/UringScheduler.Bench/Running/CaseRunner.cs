@@ -32,7 +32,7 @@ internal sealed class CaseRunner
     public CaseResult Run(CaseSpec spec, Action<double, double, double>? progress = null)
     {
         int workers = MethodRegistry.UsesRuntime(spec.Method) ? _options.Workers : 0;
-        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch);
+        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch, _options.IoScheduler);
         IBenchMethod method;
         try
         {
@@ -71,6 +71,7 @@ internal sealed class CaseRunner
             return CaseMeasurement.Summarize(spec.Name, spec.Method, spec.Concurrency, method.Workers, clock, recorders, before, after) with
             {
                 Backend = method.Backend,
+                BackgroundMegabytesPerSecond = method.BackgroundMegabytesPerSecond,
             };
         }
         catch (Exception e) when (e is not UsageException)
