@@ -62,6 +62,9 @@ internal sealed record CaseResult
     /// </summary>
     public string? Regime { get; init; }
 
+    /// <summary>Whether the runtime's I/O scheduler was on (uring, nop and mixed cases), else null.</summary>
+    public bool? IoScheduler { get; init; }
+
     /// <summary>Operations measured in each second of the measured phase.</summary>
     public IReadOnlyList<long> OpsPerSecond { get; init; } = [];
 

@@ -31,6 +31,8 @@ internal sealed class MixedMethod : IBenchMethod
 
     public string? Backend => _reads.Backend;
 
+    public bool? IoScheduler => _reads.IoScheduler;
+
     public double? BackgroundMegabytesPerSecond => _writer.MegabytesPerSecond;
 
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)

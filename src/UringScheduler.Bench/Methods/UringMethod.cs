@@ -47,6 +47,8 @@ internal sealed class UringMethod : IBenchMethod
 
     public string? Backend => _runtime.ActiveBackend.ToString();
 
+    public bool? IoScheduler => _runtime.Options.IoScheduler.Enabled;
+
     /// <summary>The runtime the loops run on (a mixed case runs its background writer there too).</summary>
     public UringRuntime Runtime => _runtime;
 

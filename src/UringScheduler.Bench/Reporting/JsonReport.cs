@@ -124,6 +124,11 @@ internal static class JsonReport
             writer.WriteNumber("workers", r.Workers);
             writer.WriteNumber("other_cpu_percent", Math.Round(r.OtherCpuPercent, 1));
             writer.WriteNumber("cached_fraction_after", Math.Round(r.CachedFractionAfter, 4));
+            if (r.IoScheduler is bool ioScheduler)
+            {
+                writer.WriteString("io_scheduler", ioScheduler ? "on" : "off");
+            }
+
             if (r.Regime is not null)
             {
                 writer.WriteString("regime", r.Regime);

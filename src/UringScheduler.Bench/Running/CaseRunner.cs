@@ -72,6 +72,7 @@ internal sealed class CaseRunner
             {
                 Backend = method.Backend,
                 BackgroundMegabytesPerSecond = method.BackgroundMegabytesPerSecond,
+                IoScheduler = method.IoScheduler,
             };
         }
         catch (Exception e) when (e is not UsageException)

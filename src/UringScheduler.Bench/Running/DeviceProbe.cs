@@ -122,7 +122,8 @@ internal sealed class DeviceProbe
 
     /// <summary>
     /// The smallest depth reaching <see cref="PeakShare"/> of the peak throughput; if that depth's p99 is over the
-    /// goal, the deepest one within it (or 1 when none is).
+    /// goal, the deepest shallower one within it. When no depth meets the goal, the goal is out of reach and only
+    /// throughput decides.
     /// </summary>
     public static Recommendation Recommend(IReadOnlyList<CaseResult> results, TimeSpan latencyGoal)
     {
@@ -137,7 +138,8 @@ internal sealed class DeviceProbe
 
         CaseResult? withinGoal = results.Where(r => r.P99Ns <= goalNs && r.Concurrency < enough.Concurrency).MaxBy(r => r.Concurrency);
         return withinGoal is null
-            ? new Recommendation(1, peak, $"no depth keeps p99 within {latencyGoal.TotalMilliseconds:0.##} ms; the device is slower than the goal even alone")
+            ? new Recommendation(enough.Concurrency, peak,
+                $"the smallest depth reaching {PeakShare:P0} of the peak, {peak:N0} op/s; no depth kept p99 within {latencyGoal.TotalMilliseconds:0.##} ms, not even 1, so the goal cannot be met here (a slow device, or a loaded machine: run again when it is quiet, or raise --latency-goal)")
             : new Recommendation(withinGoal.Concurrency, peak,
                 $"the deepest depth whose p99 ({withinGoal.P99Ns / 1e6:0.###} ms) is within the goal; depth {enough.Concurrency} reaches {PeakShare:P0} of the peak but its p99 is {enough.P99Ns / 1e6:0.###} ms");
     }
