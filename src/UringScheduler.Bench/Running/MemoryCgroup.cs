@@ -9,8 +9,8 @@ namespace UringScheduler.Bench.Running;
 /// <summary>
 /// A memory cgroup made for the run, below the bench's own memory cgroup (so limits above it still hold): cgroup v2
 /// (<c>memory.max</c>) where the unified hierarchy has the memory controller, else v1 (<c>memory.limit_in_bytes</c>).
-/// <see cref="Enter"/> moves the whole process (every thread) into it, <see cref="Dispose"/> moves it back and
-/// removes the cgroup; Ctrl-C and SIGTERM do the same before the process ends.
+/// <see cref="Enter"/> moves the whole process (every thread) into it and <see cref="Leave"/> back; <see cref="Dispose"/>
+/// moves it back and removes the cgroup; Ctrl-C and SIGTERM do the same before the process ends.
 /// </summary>
 internal sealed class MemoryCgroup : IDisposable
 {
@@ -76,6 +76,19 @@ internal sealed class MemoryCgroup : IDisposable
         {
             File.WriteAllText(Path.Combine(Directory, "cgroup.procs"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             _entered = true;
+        }
+    }
+
+    /// <summary>Moves this process back to the cgroup it came from; the cgroup stays, to be entered again.</summary>
+    public void Leave()
+    {
+        lock (_lock)
+        {
+            if (_entered)
+            {
+                File.WriteAllText(Path.Combine(_originalDirectory, "cgroup.procs"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+                _entered = false;
+            }
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed class Regime
 
     public int CgroupVersion { get; set; }
 
-    /// <summary>The memory cgroup <c>/proc/self/cgroup</c> named after the last case, still inside: proof the cases ran there.</summary>
+    /// <summary>The memory cgroup <c>/proc/self/cgroup</c> named at the end of the last case, before leaving it: proof the cases ran there.</summary>
     public string? CgroupSeen { get; set; }
 
     /// <summary>The most memory the cgroup was charged (page cache included), or -1 where the kernel does not say.</summary>

@@ -8,8 +8,8 @@ using UringScheduler.Bench.Methods;
 namespace UringScheduler.Bench.Running;
 
 /// <summary>
-/// Runs the cases of one <see cref="Regime"/> with a progress display: makes and enters the memory cgroup if the
-/// regime has one (dropping the data from the page cache first), warms the data for a cached regime, takes the page
+/// Runs the cases of one <see cref="Regime"/> with a progress display: makes the memory cgroup if the regime has one
+/// (dropping the data from the page cache first) and runs each case's loops inside it, warms the data for a cached regime, takes the page
 /// cache residency before and after each case, and notes where it is not what the regime promises.
 /// </summary>
 internal sealed class RegimeRunner
@@ -52,8 +52,17 @@ internal sealed class RegimeRunner
 
                 // Pages cached before are hit for free whoever holds them: drop them, so the cases read them back under the limit.
                 PageCache.Drop(_dataSet);
-                cgroup.Enter();
             }
+
+            // The process is in the cgroup while a case's loops run, not while the case is set up or torn down: what
+            // is charged to it is the page cache the reads fill and what the loops touch, not the bench's own
+            // per-case memory (rings, buffers, histograms), which the limit is not meant to squeeze.
+            Action? enter = cgroup is null ? null : cgroup.Enter;
+            Action? leave = cgroup is null ? null : () =>
+            {
+                regime.CgroupSeen = MemoryCgroup.CurrentPath(cgroup.Version);
+                cgroup.Leave();
+            };
 
             CaseRunner runner = new(_dataSet, options);
             _console.Progress()
@@ -71,12 +80,23 @@ internal sealed class RegimeRunner
                             task.Description = Markup.Escape($"{spec.Name,-18} warming the page cache");
                             context.Refresh();
                         });
-                        CaseResult result = runner.Run(spec, (elapsed, total, rate) =>
+                        if (cgroup is not null)
                         {
-                            task.Value = elapsed;
-                            task.Description = Markup.Escape($"{spec.Name,-18} {rate,12:N0} op/s");
-                            context.Refresh();
-                        });
+                            // The previous case's garbage goes now, outside the cgroup, rather than in the middle of this one.
+                            GC.Collect();
+                            GC.WaitForPendingFinalizers();
+                        }
+
+                        CaseResult result = runner.Run(
+                            spec,
+                            (elapsed, total, rate) =>
+                            {
+                                task.Value = elapsed;
+                                task.Description = Markup.Escape($"{spec.Name,-18} {rate,12:N0} op/s");
+                                context.Refresh();
+                            },
+                            enter,
+                            leave);
                         double after = PageCache.Residency(_dataSet);
                         task.Value = task.MaxValue;
                         task.Description = Markup.Escape(result.Failed ? $"{spec.Name,-18} failed" : $"{spec.Name,-18} {result.Throughput,12:N0} op/s");
@@ -88,7 +108,6 @@ internal sealed class RegimeRunner
 
             if (cgroup is not null)
             {
-                regime.CgroupSeen = MemoryCgroup.CurrentPath(cgroup.Version);
                 regime.CgroupPeakBytes = cgroup.PeakBytes();
             }
         }
