@@ -38,7 +38,7 @@ internal static class ComparisonChart
     }
 
     /// <summary>
-    /// Bars of log10(value) from log10(1) = 0, labelled with the value itself; the axis ticks are the powers of ten
+    /// Bars of log10(value), labelled with the value itself; the axis ticks are the powers of ten
     /// with log-spaced minor ticks between them.
     /// </summary>
     private static Plot Panel(CaseResult[] results, Func<CaseResult, double> value, string yLabel, string title)
@@ -46,9 +46,13 @@ internal static class ComparisonChart
         Plot plot = new();
         double[] values = results.Select(value).ToArray();
         double[] logs = values.Select(v => Math.Log10(Math.Max(v, 1))).ToArray();
+
+        // Bars start a decade below the smallest value's decade, not at 1: differences stay as visible as on a linear axis.
+        double bottom = logs.Length > 0 ? Math.Max(0, Math.Floor(logs.Min()) - 1) : 0;
         ScottPlot.Plottables.BarPlot bars = plot.Add.Bars(logs);
         for (int i = 0; i < values.Length; i++)
         {
+            bars.Bars[i].ValueBase = bottom;
             bars.Bars[i].Label = values[i].ToString(values[i] >= 100 ? "N0" : "0.##", CultureInfo.InvariantCulture);
         }
 
@@ -61,7 +65,7 @@ internal static class ComparisonChart
             LabelFormatter = y => Math.Pow(10, y).ToString("N0", CultureInfo.InvariantCulture),
         };
         double top = logs.Length > 0 ? Math.Ceiling(logs.Max() + 0.3) : 1;
-        plot.Axes.SetLimitsY(0, Math.Max(top, 1));
+        plot.Axes.SetLimitsY(bottom, Math.Max(top, bottom + 1));
         plot.YLabel(yLabel);
         plot.Title(title);
         return plot;
