@@ -22,7 +22,7 @@ internal sealed class MemoryCgroup : IDisposable
 
     private MemoryCgroup(string directory, string originalDirectory, string relativePath, int version, long limitBytes)
     {
-        Directory = directory;
+        Folder = directory;
         _originalDirectory = originalDirectory;
         RelativePath = relativePath;
         Version = version;
@@ -30,7 +30,7 @@ internal sealed class MemoryCgroup : IDisposable
     }
 
     /// <summary>The cgroup's folder in the cgroup file system.</summary>
-    public string Directory { get; }
+    public string Folder { get; }
 
     /// <summary>The cgroup as <c>/proc/PID/cgroup</c> names it (relative to its hierarchy's root).</summary>
     public string RelativePath { get; }
@@ -48,9 +48,21 @@ internal sealed class MemoryCgroup : IDisposable
             throw new UsageException("--memory-limit: making a memory cgroup needs root (run as root, or drop --memory-limit)");
         }
 
-        string? problem = null;
-        foreach (Hierarchy hierarchy in FindHierarchies())
+        List<Hierarchy> hierarchies = FindHierarchies();
+        if (hierarchies.Count == 0)
         {
+            throw new UsageException("--memory-limit: no cgroup memory controller here (neither cgroup v2 with 'memory' in cgroup.controllers nor a v1 memory hierarchy is mounted)");
+        }
+
+        string? problem = null;
+        foreach (Hierarchy hierarchy in hierarchies)
+        {
+            if (hierarchy.ReadOnly)
+            {
+                problem ??= $"the cgroup file system at {hierarchy.Mount} is mounted read-only";
+                continue;
+            }
+
             try
             {
                 return CreateIn(hierarchy, limitBytes);
@@ -61,20 +73,18 @@ internal sealed class MemoryCgroup : IDisposable
             }
         }
 
-        throw new UsageException(problem is null
-            ? "--memory-limit: no cgroup memory controller here (neither cgroup v2 with 'memory' in cgroup.controllers nor a v1 memory hierarchy is mounted)"
-            : $"--memory-limit: cannot make a memory cgroup ({problem})");
+        throw new UsageException($"--memory-limit: cannot make a memory cgroup ({problem})");
     }
 
     /// <summary>Whether <see cref="Create"/> can work here: root and a memory controller (without trying it).</summary>
-    public static bool LooksPossible() => Libc.Geteuid() == 0 && FindHierarchies().Any();
+    public static bool LooksPossible() => Libc.Geteuid() == 0 && FindHierarchies().Any(h => !h.ReadOnly);
 
     /// <summary>Moves this process, with all its threads, into the cgroup.</summary>
     public void Enter()
     {
         lock (_lock)
         {
-            File.WriteAllText(Path.Combine(Directory, "cgroup.procs"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            File.WriteAllText(Path.Combine(Folder, "cgroup.procs"), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             _entered = true;
         }
     }
@@ -95,7 +105,7 @@ internal sealed class MemoryCgroup : IDisposable
     /// <summary>The most memory the cgroup was charged at any time (v1 <c>memory.max_usage_in_bytes</c>, v2 <c>memory.peak</c>), or -1 where not offered.</summary>
     public long PeakBytes()
     {
-        string file = Path.Combine(Directory, Version == 1 ? "memory.max_usage_in_bytes" : "memory.peak");
+        string file = Path.Combine(Folder, Version == 1 ? "memory.max_usage_in_bytes" : "memory.peak");
         try
         {
             return long.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long peak) ? peak : -1;
@@ -155,14 +165,14 @@ internal sealed class MemoryCgroup : IDisposable
             {
                 try
                 {
-                    System.IO.Directory.Delete(Directory);
+                    Directory.Delete(Folder);
                     break;
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     if (attempt == 50)
                     {
-                        Console.Error.WriteLine($"uring-bench: warning: could not remove the cgroup {Directory}: {e.Message}");
+                        Console.Error.WriteLine($"uring-bench: warning: could not remove the cgroup {Folder}: {e.Message}");
                         break;
                     }
 
@@ -200,7 +210,7 @@ internal sealed class MemoryCgroup : IDisposable
             }
         }
 
-        System.IO.Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(directory);
         MemoryCgroup cgroup = new(directory, parent, relative, hierarchy.Version, limitBytes);
         try
         {
@@ -221,7 +231,7 @@ internal sealed class MemoryCgroup : IDisposable
     }
 
     /// <summary>Mounted hierarchies with the memory controller, v2 first.</summary>
-    private static IEnumerable<Hierarchy> FindHierarchies()
+    private static List<Hierarchy> FindHierarchies()
     {
         List<Hierarchy> found = [];
         foreach (string line in File.ReadLines("/proc/self/mountinfo"))
@@ -235,29 +245,25 @@ internal sealed class MemoryCgroup : IDisposable
             }
 
             string mount = fields[4].Replace("\\040", " ", StringComparison.Ordinal);
-            bool readOnly = fields[5].Split(',').Contains("ro");
+            bool readOnly = fields[5].Split(',').Contains("ro") || fields[dash + 3].Split(',').Contains("ro");
             string type = fields[dash + 1];
-            if (readOnly)
-            {
-                continue;
-            }
 
             if (type == "cgroup2")
             {
                 string controllers = Path.Combine(mount, "cgroup.controllers");
                 if (File.Exists(controllers) && File.ReadAllText(controllers).Split(' ', StringSplitOptions.TrimEntries).Contains("memory"))
                 {
-                    found.Insert(0, new Hierarchy(mount, fields[3], 2));
+                    found.Insert(0, new Hierarchy(mount, fields[3], 2, readOnly));
                 }
             }
             else if (type == "cgroup" && fields[dash + 3].Split(',').Contains("memory"))
             {
-                found.Add(new Hierarchy(mount, fields[3], 1));
+                found.Add(new Hierarchy(mount, fields[3], 1, readOnly));
             }
         }
 
         return found;
     }
 
-    private sealed record Hierarchy(string Mount, string Root, int Version);
+    private sealed record Hierarchy(string Mount, string Root, int Version, bool ReadOnly);
 }
