@@ -39,6 +39,15 @@ public class OptionBindingTests
         Assert.That(Bind("--cases", "uring_8").AddMemoryLimitedRegime, Is.False);
     }
 
+    [TestCase(1L << 30, 128L << 20)]
+    [TestCase(4L << 30, 512L << 20)]
+    [TestCase(128L << 20, 64L << 20)]
+    [TestCase((1L << 30) + 4096, 128L << 20)]
+    public void DefaultMemoryLimitIsAnEighthOfTheData_AtLeast64M(long data, long limit)
+    {
+        Assert.That(Running.BenchApp.DefaultMemoryLimit(data), Is.EqualTo(limit));
+    }
+
     [Test]
     public void MixedIsACaseOnTheRuntime()
     {

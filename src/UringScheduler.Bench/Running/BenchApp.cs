@@ -146,6 +146,9 @@ internal sealed class BenchApp
         return results.Any(r => r.Failed || r.Errors > 0) ? ExitFailures : ExitOk;
     }
 
+    /// <summary>The default run's memory limit for a data set of <paramref name="dataBytes"/>: an eighth of it in whole MiB, at least <see cref="MinDefaultMemoryLimit"/>.</summary>
+    public static long DefaultMemoryLimit(long dataBytes) => Math.Max(MinDefaultMemoryLimit, dataBytes / 8 / (1 << 20) * (1 << 20));
+
     /// <summary>
     /// The default run's second table: the same cases in a memory cgroup an eighth of the data set (at least
     /// <see cref="MinDefaultMemoryLimit"/>), shorter per case, so the run shows the data-larger-than-memory side too.
@@ -160,7 +163,7 @@ internal sealed class BenchApp
         }
 
         long data = dataSet.Spec.TotalBytes;
-        long limit = Math.Max(MinDefaultMemoryLimit, data / 8 / (1 << 20) * (1 << 20));
+        long limit = DefaultMemoryLimit(data);
         BenchOptions options = info.Options with
         {
             Warmup = s_memoryLimitedWarmup,
