@@ -155,10 +155,12 @@ internal sealed class BenchApp
     /// </summary>
     private void RunMemoryLimited(RunInfo info, RegimeRunner runner, DataSet dataSet)
     {
+        Regime first = info.Regimes[0];
         if (!MemoryCgroup.LooksPossible())
         {
-            _console.MarkupLine(Markup.Escape(
-                "memory-limited table skipped: it needs a memory cgroup (run as root with a cgroup memory controller), or run it yourself with --memory-limit SIZE"));
+            const string Skipped = "memory-limited table skipped: it needs a memory cgroup (run as root with a cgroup memory controller), or run it yourself with --memory-limit SIZE";
+            _console.MarkupLine(Markup.Escape(Skipped));
+            first.Notes.Add(Skipped);
             return;
         }
 
@@ -178,22 +180,28 @@ internal sealed class BenchApp
             Duration = options.Duration,
             MemoryLimitBytes = limit,
         };
-        _console.MarkupLine(Markup.Escape(
+        string announcement =
             $"memory-limited: the same cases in a memory cgroup of {SizeParser.Format(limit)} (the data set, {SizeParser.Format(data)}, is {data / (double)limit:0.#}x that), "
-            + $"{options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s each"));
+            + $"{options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s each";
+        _console.MarkupLine(Markup.Escape(announcement));
         try
         {
             runner.Run(regime, options);
         }
         catch (UsageException e)
         {
-            _console.MarkupLine(Markup.Escape($"memory-limited table skipped: {e.Message}"));
+            string skipped = $"memory-limited table skipped: {e.Message}";
+            _console.MarkupLine(Markup.Escape(skipped));
+            first.Notes.Add(skipped);
             return;
         }
 
         info.Regimes.Add(regime);
         _console.WriteLine();
         ConsoleReport.WriteResults(_console, regime, titled: true, TableWidth);
+
+        // Printed above the table on the console; in the report and the JSON it goes with the table's notes.
+        regime.Notes.Insert(0, announcement);
     }
 
     private DataSet PrepareData(BenchOptions options)
