@@ -24,7 +24,7 @@ internal sealed record BenchOptions
     /// <summary>uring cases use registered files (<see cref="UringFile"/>) and registered buffers (READ_FIXED). On by default.</summary>
     public bool FastPath { get; init; } = true;
 
-    /// <summary>uring and nop cases: <see cref="UringRuntimeOptions.MaxSubmitBatch"/> (0: no limit).</summary>
+    /// <summary>uring, nop and mixed cases: <see cref="UringRuntimeOptions.MaxSubmitBatch"/> (0: no limit).</summary>
     public int SubmitBatch { get; init; }
 
     /// <summary>uring, nop and mixed cases: <see cref="UringIoSchedulerOptions.Enabled"/>. On by default.</summary>

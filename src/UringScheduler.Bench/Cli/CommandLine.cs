@@ -28,7 +28,7 @@ internal sealed class CommandLine
 
     private readonly Option<int> _workers = new("--workers")
     {
-        Description = "Worker threads (rings) of the runtime for uring and nop cases",
+        Description = "Worker threads (rings) of the runtime for uring, nop and mixed cases",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
@@ -77,7 +77,7 @@ internal sealed class CommandLine
 
     private readonly Option<int> _submitBatch = new("--submit-batch")
     {
-        Description = "uring and nop cases: most SQEs per io_uring_enter (UringRuntimeOptions.MaxSubmitBatch); 0, the default, is no limit",
+        Description = "uring, nop and mixed cases: most SQEs per io_uring_enter (UringRuntimeOptions.MaxSubmitBatch); 0, the default, is no limit",
     };
 
     private readonly Option<string> _ioScheduler = new("--io-scheduler")
