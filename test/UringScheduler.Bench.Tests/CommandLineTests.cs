@@ -17,6 +17,11 @@ public class CommandLineTests
     [TestCase("--workers", "0", "--workers")]
     [TestCase("--files", "0", "--files")]
     [TestCase("--submit-batch", "-1", "--submit-batch")]
+    [TestCase("--io-scheduler", "maybe", "--io-scheduler")]
+    [TestCase("--memory-limit", "lots", "--memory-limit")]
+    [TestCase("--memory-limit", "1M", "--memory-limit")]
+    [TestCase("--latency-goal", "0", "--latency-goal")]
+    [TestCase("--cases", "mixed_0", "mixed_0")]
     public void BadValueIsOneLineAndExitCode2(string option, string value, string mentioned)
     {
         using TempFolder temp = new();
@@ -42,7 +47,8 @@ public class CommandLineTests
     {
         BenchRun run = BenchRun.Start("--help");
         Assert.That(run.ExitCode, Is.EqualTo(0));
-        foreach (string option in new[] { "--cases", "--duration", "--workers", "--files", "--file-size", "--block-size", "--data", "--direct", "--verify", "--no-verify", "--json", "--report" })
+        foreach (string option in new[] { "--cases", "--duration", "--workers", "--files", "--file-size", "--block-size", "--data", "--direct", "--verify", "--no-verify", "--json", "--report",
+            "--io-scheduler", "--memory-limit", "--probe-device", "--latency-goal" })
         {
             Assert.That(run.Output, Does.Contain(option));
         }

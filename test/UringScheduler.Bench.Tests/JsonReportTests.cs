@@ -74,7 +74,7 @@ public class JsonReportTests
         Assert.That(JsonReport.RequiredCaseKeys, Is.EqualTo(new[]
         {
             "name", "method", "concurrency", "ops", "seconds", "throughput", "p50_ns", "p90_ns", "p999_ns", "p9999_ns",
-            "max_ns", "cpu_ns_per_op", "threadpool_work_items", "allocated_bytes_per_op", "errors",
+            "max_ns", "cpu_ns_per_op", "threadpool_work_items", "allocated_bytes_per_op", "errors", "cached_fraction",
         }));
     }
 }

@@ -24,8 +24,26 @@ internal sealed record BenchOptions
     /// <summary>uring cases use registered files (<see cref="UringFile"/>) and registered buffers (READ_FIXED). On by default.</summary>
     public bool FastPath { get; init; } = true;
 
-    /// <summary>uring and nop cases: <see cref="UringRuntimeOptions.MaxSubmitBatch"/> (0: no limit).</summary>
+    /// <summary>uring, nop and mixed cases: <see cref="UringRuntimeOptions.MaxSubmitBatch"/> (0: no limit).</summary>
     public int SubmitBatch { get; init; }
+
+    /// <summary>uring, nop and mixed cases: <see cref="UringIoSchedulerOptions.Enabled"/>. On by default.</summary>
+    public bool IoScheduler { get; init; } = true;
+
+    /// <summary>When set, the cases run inside a memory cgroup of this many bytes, after the data set's pages are dropped.</summary>
+    public long? MemoryLimit { get; init; }
+
+    /// <summary>
+    /// With no arguments: after the cases, run them again in a memory cgroup of a limit chosen from the data set's
+    /// size (where one can be made), for a second table beside the first.
+    /// </summary>
+    public bool AddMemoryLimitedRegime { get; init; }
+
+    /// <summary>Run the device capacity probe instead of cases.</summary>
+    public bool ProbeDevice { get; init; }
+
+    /// <summary>The probe's latency goal: depths whose p99 exceeds it are not recommended.</summary>
+    public TimeSpan LatencyGoal { get; init; } = TimeSpan.FromMilliseconds(2);
 
     public required bool Verify { get; init; }
 

@@ -10,7 +10,7 @@ internal sealed class CommandLine
 {
     private readonly Option<string> _cases = new("--cases")
     {
-        Description = "Comma-separated cases METHOD_N; METHOD is uring, mmap, pread, randomaccess or nop, N the number of loops",
+        Description = "Comma-separated cases METHOD_N; METHOD is uring, mmap, pread, randomaccess, nop or mixed (uring reads plus a background O_DIRECT writer), N the number of loops",
         DefaultValueFactory = _ => BenchOptions.DefaultCases,
     };
 
@@ -28,7 +28,7 @@ internal sealed class CommandLine
 
     private readonly Option<int> _workers = new("--workers")
     {
-        Description = "Worker threads (rings) of the runtime for uring and nop cases",
+        Description = "Worker threads (rings) of the runtime for uring, nop and mixed cases",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
@@ -77,7 +77,29 @@ internal sealed class CommandLine
 
     private readonly Option<int> _submitBatch = new("--submit-batch")
     {
-        Description = "uring and nop cases: most SQEs per io_uring_enter (UringRuntimeOptions.MaxSubmitBatch); 0, the default, is no limit",
+        Description = "uring, nop and mixed cases: most SQEs per io_uring_enter (UringRuntimeOptions.MaxSubmitBatch); 0, the default, is no limit",
+    };
+
+    private readonly Option<string> _ioScheduler = new("--io-scheduler")
+    {
+        Description = "on or off: the device-aware I/O scheduler (UringRuntimeOptions.IoScheduler.Enabled) of the runtime of uring, nop and mixed cases",
+        DefaultValueFactory = _ => "on",
+    };
+
+    private readonly Option<string?> _memoryLimit = new("--memory-limit")
+    {
+        Description = "Run the cases inside a memory cgroup of this size (e.g. 256M), after dropping the data set from the page cache, so reads go to the device (root, cgroup memory controller)",
+    };
+
+    private readonly Option<bool> _probeDevice = new("--probe-device")
+    {
+        Description = "Instead of cases: O_DIRECT random reads on the data set's device at depths 1 to 512 (scheduler off), then the recommended IoScheduler.DeviceCapacity",
+    };
+
+    private readonly Option<double> _latencyGoal = new("--latency-goal")
+    {
+        Description = "--probe-device: p99 latency goal in milliseconds; deeper queues whose p99 exceeds it are not recommended",
+        DefaultValueFactory = _ => 2,
     };
 
     private readonly Option<string?> _json = new("--json")
@@ -94,7 +116,8 @@ internal sealed class CommandLine
     {
         Root = new RootCommand("uring-bench: random aligned block reads over a set of files, closed loop: io_uring (UringScheduler) against mmap, pread and RandomAccess")
         {
-            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _submitBatch, _json, _report,
+            _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _submitBatch, _ioScheduler, _memoryLimit,
+            _probeDevice, _latencyGoal, _json, _report,
         };
     }
 
@@ -152,6 +175,48 @@ internal sealed class CommandLine
             throw new UsageException($"--submit-batch: must be 0 (no limit) or positive, not {submitBatch}");
         }
 
+        string ioSchedulerText = (result.GetValue(_ioScheduler) ?? "on").Trim().ToLowerInvariant();
+        bool ioScheduler = ioSchedulerText switch
+        {
+            "on" => true,
+            "off" => false,
+            _ => throw new UsageException($"--io-scheduler: expected on or off, not '{ioSchedulerText}'"),
+        };
+
+        long? memoryLimit = null;
+        if (result.GetValue(_memoryLimit) is { } limitText)
+        {
+            if (!SizeParser.TryParse(limitText, out long limit) || limit < (16L << 20))
+            {
+                throw new UsageException($"--memory-limit: '{limitText}' is not a size of at least 16M (e.g. 256M)");
+            }
+
+            memoryLimit = limit;
+        }
+
+        double latencyGoal = result.GetValue(_latencyGoal);
+        if (!(latencyGoal > 0) || double.IsInfinity(latencyGoal))
+        {
+            throw new UsageException($"--latency-goal: must be a positive number of milliseconds, not {latencyGoal.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        bool probe = result.GetValue(_probeDevice);
+        if (probe && memoryLimit is not null)
+        {
+            throw new UsageException("--probe-device: reads with O_DIRECT, so --memory-limit does not apply to it");
+        }
+
+        // The probe measures many depths: shorter steps unless asked otherwise.
+        if (probe && result.GetResult(_duration) is null or { Implicit: true })
+        {
+            duration = 1.5;
+        }
+
+        if (probe && result.GetResult(_warmup) is null or { Implicit: true })
+        {
+            warmup = 0.5;
+        }
+
         string dataDirectory = result.GetValue(_data) is { Length: > 0 } data
             ? Path.GetFullPath(data)
             : DataSetSpec.DefaultDirectory(files, fileSize, (int)blockSize);
@@ -162,7 +227,7 @@ internal sealed class CommandLine
 
         string jsonPath = result.GetValue(_json) is { Length: > 0 } json
             ? Path.GetFullPath(json)
-            : Path.Combine(reportDirectory, "results.json");
+            : Path.Combine(reportDirectory, probe ? "probe.json" : "results.json");
 
         return new BenchOptions
         {
@@ -175,6 +240,11 @@ internal sealed class CommandLine
             Verify = !result.GetValue(_noVerify),
             FastPath = !result.GetValue(_noFastPath),
             SubmitBatch = submitBatch,
+            IoScheduler = ioScheduler,
+            MemoryLimit = memoryLimit,
+            AddMemoryLimitedRegime = arguments.Count == 0,
+            ProbeDevice = probe,
+            LatencyGoal = TimeSpan.FromMilliseconds(latencyGoal),
             JsonPath = jsonPath,
             ReportDirectory = reportDirectory,
             Arguments = arguments,

@@ -47,6 +47,24 @@ internal sealed record CaseResult
     /// <summary>Backend of the runtime (uring and nop cases): <c>IoUring</c>, or <c>Fallback</c> where io_uring is unusable.</summary>
     public string? Backend { get; init; }
 
+    /// <summary>The share of the data set's pages in the page cache when the case started, 0 to 1.</summary>
+    public double CachedFraction { get; init; }
+
+    /// <summary>The same share when the case ended.</summary>
+    public double CachedFractionAfter { get; init; }
+
+    /// <summary>Mixed cases: MB/s (10^6 bytes) the background writer wrote during the measured phase; null for other cases.</summary>
+    public double? BackgroundMegabytesPerSecond { get; init; }
+
+    /// <summary>
+    /// The regime the case ran in when a run has more than one (<c>memory-limited</c> for the extra table of the
+    /// default run), else null. It prefixes the case's chart file names.
+    /// </summary>
+    public string? Regime { get; init; }
+
+    /// <summary>Whether the runtime's I/O scheduler was on (uring, nop and mixed cases), else null.</summary>
+    public bool? IoScheduler { get; init; }
+
     /// <summary>Operations measured in each second of the measured phase.</summary>
     public IReadOnlyList<long> OpsPerSecond { get; init; } = [];
 

@@ -15,6 +15,12 @@ internal interface IBenchMethod : IDisposable
     /// <summary>The runtime's active backend (<c>IoUring</c> or <c>Fallback</c>) for methods on a runtime, else null.</summary>
     string? Backend => null;
 
+    /// <summary>Whether the runtime's I/O scheduler is on, as the runtime itself reports it (methods on a runtime), else null.</summary>
+    bool? IoScheduler => null;
+
+    /// <summary>MB/s (10^6 bytes) a background writer wrote during the measured phase (mixed cases), else null.</summary>
+    double? BackgroundMegabytesPerSecond => null;
+
     /// <summary>
     /// Starts one loop per recorder. Loops may run at once (the clock is not started yet, so they record nothing) or
     /// wait for <see cref="Release"/>; threads do the latter, so that hundreds of them starting do not slow each other.

@@ -10,6 +10,7 @@ internal static class MethodRegistry
         ["pread"] = context => new PreadMethod(context),
         ["randomaccess"] = context => new RandomAccessMethod(context),
         ["nop"] = context => new NopMethod(context),
+        ["mixed"] = context => new MixedMethod(context),
     };
 
     public static IReadOnlyCollection<string> Names => s_factories.Keys;
@@ -17,7 +18,7 @@ internal static class MethodRegistry
     public static bool IsKnown(string method) => s_factories.ContainsKey(method);
 
     /// <summary>True for methods that run on a <see cref="UringRuntime"/> (and so use <c>--workers</c>).</summary>
-    public static bool UsesRuntime(string method) => method is "uring" or "nop";
+    public static bool UsesRuntime(string method) => method is "uring" or "nop" or "mixed";
 
     public static IBenchMethod Create(string method, CaseContext context) => s_factories[method](context);
 }

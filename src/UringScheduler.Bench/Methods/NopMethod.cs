@@ -22,6 +22,8 @@ internal sealed class NopMethod : IBenchMethod
 
     public string? Backend => _runtime.ActiveBackend.ToString();
 
+    public bool? IoScheduler => _runtime.Options.IoScheduler.Enabled;
+
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
         IReadOnlyList<UringWorker> workers = _runtime.Workers;

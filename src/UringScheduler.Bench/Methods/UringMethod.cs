@@ -47,6 +47,11 @@ internal sealed class UringMethod : IBenchMethod
 
     public string? Backend => _runtime.ActiveBackend.ToString();
 
+    public bool? IoScheduler => _runtime.Options.IoScheduler.Enabled;
+
+    /// <summary>The runtime the loops run on (a mixed case runs its background writer there too).</summary>
+    public UringRuntime Runtime => _runtime;
+
     public void Start(MeasurementClock clock, IReadOnlyList<LoopRecorder> recorders)
     {
         IReadOnlyList<UringWorker> workers = _runtime.Workers;

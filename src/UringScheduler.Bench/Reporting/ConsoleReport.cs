@@ -14,29 +14,60 @@ internal static class ConsoleReport
         grid.AddColumn();
         grid.AddRow("machine", Markup.Escape($"{info.ProcessorCount} CPUs ({info.CpuModel}), Linux {info.Kernel}, {info.Runtime}"));
         grid.AddRow("data", Markup.Escape(info.DataDescription + (info.DataGenerated ? " (generated now)" : " (reused)")));
-        grid.AddRow("cases", Markup.Escape($"{string.Join(",", info.Options.Cases.Select(c => c.Name))}: {info.Options.Warmup.TotalSeconds:0.##} s warm-up + {info.Options.Duration.TotalSeconds:0.##} s each, {info.Options.Workers} workers for uring/nop"));
+        grid.AddRow("cases", Markup.Escape($"{string.Join(",", info.Options.Cases.Select(c => c.Name))}: {info.Options.Warmup.TotalSeconds:0.##} s warm-up + {info.Options.Duration.TotalSeconds:0.##} s each, {info.Options.Workers} workers for uring/nop/mixed"));
+        grid.AddRow("settings", Markup.Escape(info.SettingsDescription));
         console.Write(grid);
         console.WriteLine();
     }
 
-    public static Table BuildTable(IReadOnlyList<CaseResult> results)
+    /// <summary>
+    /// The results table. With <paramref name="maxWidth"/>, fitted to it: short headers first, then columns left out
+    /// in <see cref="ResultTable.DropOrder"/>; <paramref name="leftOut"/> says how many.
+    /// </summary>
+    public static Table BuildTable(IReadOnlyList<CaseResult> results, int? maxWidth, out int leftOut)
     {
-        Table table = new() { Border = TableBorder.Rounded };
-        for (int i = 0; i < ResultTable.Headers.Length; i++)
+        List<int> columns = [.. ResultTable.Columns(results)];
+        string[][] rows = ResultTable.Rows(results).ToArray();
+        string[] headers = ResultTable.Headers;
+        leftOut = 0;
+        if (maxWidth is int max && Width(columns, headers, rows) > max)
         {
-            TableColumn column = new(ResultTable.Headers[i]);
+            headers = ResultTable.ShortHeaders;
+            foreach (int drop in ResultTable.DropOrder)
+            {
+                if (Width(columns, headers, rows) <= max)
+                {
+                    break;
+                }
+
+                if (columns.Remove(drop))
+                {
+                    leftOut++;
+                }
+            }
+        }
+
+        Table table = new() { Border = TableBorder.Rounded };
+        foreach (int i in columns)
+        {
+            TableColumn column = new TableColumn(Markup.Escape(headers[i])).NoWrap();
             table.AddColumn(i == 0 ? column.LeftAligned() : column.RightAligned());
         }
 
-        foreach (CaseResult result in results)
+        for (int r = 0; r < rows.Length; r++)
         {
-            string[] cells = ResultTable.Row(result);
-            string style = result.Failed || result.Errors > 0 ? "red" : "default";
-            table.AddRow(cells.Select(c => new Markup(Markup.Escape(c), new Style(foreground: style == "red" ? Color.Red : null))));
+            Style style = results[r].Failed || results[r].Errors > 0 ? new Style(foreground: Color.Red) : Style.Plain;
+            table.AddRow(columns.Select(i => new Markup(Markup.Escape(rows[r][i]), style)));
         }
 
         return table;
     }
+
+    public static Table BuildTable(IReadOnlyList<CaseResult> results) => BuildTable(results, null, out _);
+
+    // Rounded border: "│ " before each cell, " " after it, and a closing "│".
+    private static int Width(List<int> columns, string[] headers, string[][] rows) =>
+        1 + columns.Sum(i => 3 + Math.Max(headers[i].Length, rows.Length == 0 ? 0 : rows.Max(row => row[i].Length)));
 
     /// <summary>Which backend the runtime cases ran on; loud when it was the fallback, since then they measure no io_uring.</summary>
     public static IEnumerable<string> BackendNotes(IReadOnlyList<CaseResult> results)
@@ -50,17 +81,49 @@ internal static class ConsoleReport
         }
     }
 
-    public static void WriteResults(IAnsiConsole console, IReadOnlyList<CaseResult> results)
+    /// <summary>
+    /// The table of one regime (titled when the run has more than one), fitted to <paramref name="maxWidth"/> when
+    /// given, then backend notes, failures and the regime's notes (warming, residency warnings).
+    /// </summary>
+    public static void WriteResults(IAnsiConsole console, Running.Regime regime, bool titled, int? maxWidth = null)
     {
-        console.Write(BuildTable(results));
-        foreach (string line in BackendNotes(results))
+        if (titled)
+        {
+            console.MarkupLine($"[bold]{Markup.Escape(regime.Description)}[/]");
+        }
+
+        Table table = BuildTable(regime.Results, maxWidth, out int leftOut);
+        if (maxWidth is null)
+        {
+            // Not fitted (output redirected): the whole table on one line per row, whatever width the console assumes.
+            int width = console.Profile.Width;
+            console.Profile.Width = Math.Max(width, 1000);
+            console.Write(table);
+            console.Profile.Width = width;
+        }
+        else
+        {
+            console.Write(table);
+        }
+
+        if (leftOut > 0)
+        {
+            console.MarkupLine(Markup.Escape($"({leftOut} columns left out to fit the terminal; report.md and the JSON have them all)"));
+        }
+
+        foreach (string line in BackendNotes(regime.Results))
         {
             console.MarkupLine(Markup.Escape(line));
         }
 
-        foreach (CaseResult failed in results.Where(r => r.Failed))
+        foreach (CaseResult failed in regime.Results.Where(r => r.Failed))
         {
             console.MarkupLine($"[red]{Markup.Escape(failed.Name)} failed:[/] {Markup.Escape(failed.Failure ?? string.Empty)}");
+        }
+
+        foreach (string note in regime.Notes)
+        {
+            console.MarkupLine(note.StartsWith("warning:", StringComparison.Ordinal) ? $"[yellow]{Markup.Escape(note)}[/]" : Markup.Escape(note));
         }
     }
 }

@@ -10,7 +10,8 @@ namespace UringScheduler.Bench.Reporting;
 /// </summary>
 internal static class HeatmapChart
 {
-    public static string FileName(CaseResult result) => $"heatmap-{result.Name}.png";
+    public static string FileName(CaseResult result) =>
+        result.Regime is null ? $"heatmap-{result.Name}.png" : $"heatmap-{result.Regime}-{result.Name}.png";
 
     public static void Write(string path, CaseResult result, int width = 900, int height = 500)
     {
@@ -67,7 +68,7 @@ internal static class HeatmapChart
         plot.Axes.SetLimits(0, windows, bottom, top);
         plot.XLabel("second of the measured phase");
         plot.YLabel("latency");
-        plot.Title($"{result.Name}: {result.Throughput:N0} op/s, p50 {Nanoseconds(result.P50Ns)}, p99.9 {Nanoseconds(result.P999Ns)}");
+        plot.Title($"{(result.Regime is null ? string.Empty : result.Regime + " ")}{result.Name}: {result.Throughput:N0} op/s, p50 {Nanoseconds(result.P50Ns)}, p99.9 {Nanoseconds(result.P999Ns)}");
         return plot;
     }
 

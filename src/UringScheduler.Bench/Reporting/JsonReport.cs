@@ -14,7 +14,7 @@ internal static class JsonReport
     public static readonly string[] RequiredCaseKeys =
     [
         "name", "method", "concurrency", "ops", "seconds", "throughput", "p50_ns", "p90_ns", "p999_ns", "p9999_ns",
-        "max_ns", "cpu_ns_per_op", "threadpool_work_items", "allocated_bytes_per_op", "errors",
+        "max_ns", "cpu_ns_per_op", "threadpool_work_items", "allocated_bytes_per_op", "errors", "cached_fraction",
     ];
 
     public static void Write(string path, RunInfo info, IReadOnlyList<CaseResult> results)
@@ -56,6 +56,43 @@ internal static class JsonReport
         writer.WriteNumber("warmup_seconds", info.Options.Warmup.TotalSeconds);
         writer.WriteNumber("duration_seconds", info.Options.Duration.TotalSeconds);
         writer.WriteNumber("workers", info.Options.Workers);
+        writer.WriteString("io_scheduler", info.Options.IoScheduler ? "on" : "off");
+        if (info.Options.MemoryLimit is long limit)
+        {
+            writer.WriteNumber("memory_limit_bytes", limit);
+        }
+        else
+        {
+            writer.WriteNull("memory_limit_bytes");
+        }
+
+        writer.WriteStartArray("regimes");
+        foreach (Running.Regime regime in info.Regimes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", regime.Name);
+            writer.WriteNumber("warmup_seconds", regime.Warmup.TotalSeconds);
+            writer.WriteNumber("duration_seconds", regime.Duration.TotalSeconds);
+            if (regime.MemoryLimitBytes is long regimeLimit)
+            {
+                writer.WriteNumber("memory_limit_bytes", regimeLimit);
+                writer.WriteString("cgroup", regime.Cgroup);
+                writer.WriteNumber("cgroup_version", regime.CgroupVersion);
+                writer.WriteString("cgroup_seen", regime.CgroupSeen);
+                writer.WriteNumber("cgroup_peak_bytes", regime.CgroupPeakBytes);
+            }
+
+            writer.WriteStartArray("notes");
+            foreach (string note in regime.Notes)
+            {
+                writer.WriteStringValue(note);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
 
         writer.WriteStartArray("cases");
         foreach (CaseResult r in results)
@@ -76,11 +113,27 @@ internal static class JsonReport
             writer.WriteNumber("threadpool_work_items", r.ThreadPoolWorkItems);
             writer.WriteNumber("allocated_bytes_per_op", Math.Round(r.AllocatedBytesPerOp, 3));
             writer.WriteNumber("errors", r.Errors);
+            writer.WriteNumber("cached_fraction", Math.Round(r.CachedFraction, 4));
+            if (r.BackgroundMegabytesPerSecond is double background)
+            {
+                writer.WriteNumber("background_mb_per_s", Math.Round(background, 2));
+            }
 
             // Extras beyond the fixed keys.
             writer.WriteNumber("p99_ns", r.P99Ns);
             writer.WriteNumber("workers", r.Workers);
             writer.WriteNumber("other_cpu_percent", Math.Round(r.OtherCpuPercent, 1));
+            writer.WriteNumber("cached_fraction_after", Math.Round(r.CachedFractionAfter, 4));
+            if (r.IoScheduler is bool ioScheduler)
+            {
+                writer.WriteString("io_scheduler", ioScheduler ? "on" : "off");
+            }
+
+            if (r.Regime is not null)
+            {
+                writer.WriteString("regime", r.Regime);
+            }
+
             if (r.Backend is not null)
             {
                 writer.WriteString("backend", r.Backend);

@@ -19,6 +19,7 @@ internal static class MarkdownReport
         md.AppendLine(CultureInfo.InvariantCulture, $"- machine: {info.ProcessorCount} CPUs ({info.CpuModel}), Linux {info.Kernel}, {info.Runtime}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- data: {info.DataDescription}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- per case: {info.Options.Warmup.TotalSeconds:0.##} s warm-up (not measured) + {info.Options.Duration.TotalSeconds:0.##} s measured; uring/nop on {info.Options.Workers} workers");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- settings: {info.SettingsDescription}");
         md.AppendLine(CultureInfo.InvariantCulture, $"- JSON: [{Path.GetFileName(jsonPath)}]({Link(reportDirectory, jsonPath)})");
         md.AppendLine();
         md.AppendLine("## Results");
@@ -27,34 +28,61 @@ internal static class MarkdownReport
         md.AppendLine("process's user+system time per operation; threadpool items and allocated bytes are process-wide deltas over the");
         md.AppendLine("measured phase (the progress display's own allocations excluded). others' cpu is the CPU time the rest of the");
         md.AppendLine("machine (other processes, hypervisor steal) used meanwhile, in percent of all CPUs: when it is high, the case ran");
-        md.AppendLine("under someone else's load and its figures are not representative.");
+        md.AppendLine("under someone else's load and its figures are not representative. cached is the share of the data set in the");
+        md.AppendLine("page cache when the case started (and when it ended, if that differs). background is what the background writer of");
+        md.AppendLine("a mixed case wrote, in MB/s; the latencies of a mixed case are its foreground reads'.");
         md.AppendLine();
-        AppendTable(md, results);
-
-        foreach (string line in ConsoleReport.BackendNotes(results))
+        List<(string? Tag, string? Title, IReadOnlyList<CaseResult> Results, IReadOnlyList<string> Notes)> sections = info.Regimes.Count > 1
+            ? info.Regimes.Select(r => (r.Tag, (string?)r.Description, (IReadOnlyList<CaseResult>)r.Results, (IReadOnlyList<string>)r.Notes)).ToList()
+            : [(null, null, results, info.Regimes.Count == 1 ? info.Regimes[0].Notes : [])];
+        foreach ((string? _, string? title, IReadOnlyList<CaseResult> sectionResults, IReadOnlyList<string> notes) in sections)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+            if (title is not null)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"### {title}");
+                md.AppendLine();
+            }
+
+            AppendTable(md, sectionResults);
+            md.AppendLine();
+            foreach (string line in ConsoleReport.BackendNotes(sectionResults))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+            }
+
+            foreach (CaseResult failed in sectionResults.Where(r => r.Failed))
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- **{failed.Name} failed**: {failed.Failure}");
+            }
+
+            foreach (string note in notes)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {note}");
+            }
+
+            md.AppendLine();
         }
 
-        foreach (CaseResult failed in results.Where(r => r.Failed))
-        {
-            md.AppendLine(CultureInfo.InvariantCulture, $"- **{failed.Name} failed**: {failed.Failure}");
-        }
-
-        md.AppendLine();
         if (results.Any(r => !r.Failed))
         {
             md.AppendLine("## Comparison");
             md.AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"![throughput and p99.9 by case]({ComparisonChart.FileName})");
-            md.AppendLine();
+            foreach ((string? tag, string? title, IReadOnlyList<CaseResult> sectionResults, IReadOnlyList<string> _) in sections)
+            {
+                if (sectionResults.Any(r => !r.Failed))
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture, $"![throughput and p99.9 by case{(title is null ? string.Empty : ", " + title)}]({ComparisonChart.FileNameFor(tag)})");
+                    md.AppendLine();
+                }
+            }
+
             md.AppendLine("## Latency heatmaps");
             md.AppendLine();
             md.AppendLine("x: second of the measured phase; y: latency (log scale, quarter-octave buckets); colour: log10 of the operations in the cell.");
             md.AppendLine();
             foreach (CaseResult result in results.Where(r => !r.Failed))
             {
-                md.AppendLine(CultureInfo.InvariantCulture, $"### {result.Name}");
+                md.AppendLine(CultureInfo.InvariantCulture, $"### {(result.Regime is null ? string.Empty : result.Regime + " ")}{result.Name}");
                 md.AppendLine();
                 md.AppendLine(CultureInfo.InvariantCulture, $"![{result.Name} latency heatmap]({HeatmapChart.FileName(result)})");
                 md.AppendLine();
@@ -67,11 +95,12 @@ internal static class MarkdownReport
     /// <summary>The table in Markdown, the same rows the console shows.</summary>
     public static void AppendTable(StringBuilder md, IReadOnlyList<CaseResult> results)
     {
-        md.AppendLine("| " + string.Join(" | ", ResultTable.Headers) + " |");
-        md.AppendLine("|" + string.Concat(ResultTable.Headers.Select((_, i) => i == 0 ? " --- |" : " ---: |")));
+        IReadOnlyList<int> columns = ResultTable.Columns(results);
+        md.AppendLine("| " + string.Join(" | ", columns.Select(i => ResultTable.Headers[i])) + " |");
+        md.AppendLine("|" + string.Concat(columns.Select(i => i == 0 ? " --- |" : " ---: |")));
         foreach (string[] row in ResultTable.Rows(results))
         {
-            md.AppendLine("| " + string.Join(" | ", row) + " |");
+            md.AppendLine("| " + string.Join(" | ", columns.Select(i => row[i])) + " |");
         }
     }
 

@@ -17,11 +17,14 @@ internal static class ReportWriter
             written.Add(path);
         }
 
-        if (results.Any(r => !r.Failed))
+        foreach (IGrouping<string?, CaseResult> regime in results.GroupBy(r => r.Regime))
         {
-            string comparison = Path.Combine(directory, ComparisonChart.FileName);
-            ComparisonChart.Write(comparison, results);
-            written.Add(comparison);
+            if (regime.Any(r => !r.Failed))
+            {
+                string comparison = Path.Combine(directory, ComparisonChart.FileNameFor(regime.Key));
+                ComparisonChart.Write(comparison, regime.ToList());
+                written.Add(comparison);
+            }
         }
 
         string markdown = Path.Combine(directory, MarkdownReport.FileName);

@@ -23,6 +23,13 @@ internal sealed record RunInfo
 
     public required bool DataGenerated { get; init; }
 
+    /// <summary>The regimes the cases ran in, in order, with their results; filled while the run goes.</summary>
+    public List<Running.Regime> Regimes { get; } = [];
+
+    public string SettingsDescription =>
+        $"I/O scheduler {(Options.IoScheduler ? "on" : "off")}, "
+        + (Options.MemoryLimit is long limit ? $"memory limit {SizeParser.Format(limit)} (memory cgroup)" : "no memory limit");
+
     public static RunInfo Capture(BenchOptions options, DataSet dataSet, DateTime startedUtc) => new()
     {
         StartedUtc = startedUtc,

@@ -18,14 +18,28 @@ internal sealed class BenchApp
     public const int ExitFailures = 1;
     public const int ExitUsage = 2;
 
+    /// <summary>The default run's memory-limited table uses a limit of at least this, even on a small data set.</summary>
+    public const long MinDefaultMemoryLimit = 64L << 20;
+
+    // The second table's cases are shorter, to keep the default run near three minutes.
+    private static readonly TimeSpan s_memoryLimitedWarmup = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_memoryLimitedDuration = TimeSpan.FromSeconds(5);
+
     private readonly IAnsiConsole _console;
     private readonly TextWriter _error;
+    private readonly bool _fitTable;
 
-    public BenchApp(IAnsiConsole console, TextWriter error)
+    /// <param name="console">Where the progress and the tables go.</param>
+    /// <param name="error">Where usage errors go.</param>
+    /// <param name="fitTable">Fit the results table to the console's width (a terminal); false keeps every column (output redirected).</param>
+    public BenchApp(IAnsiConsole console, TextWriter error, bool fitTable = true)
     {
         _console = console;
         _error = error;
+        _fitTable = fitTable;
     }
+
+    private int? TableWidth => _fitTable ? _console.Profile.Width : null;
 
     /// <summary>Runs with the process's console.</summary>
     public static int RunConsole(string[] args)
@@ -37,7 +51,7 @@ internal sealed class BenchApp
             console.Profile.Width = 200;
         }
 
-        return new BenchApp(console, Console.Error).Run(args);
+        return new BenchApp(console, Console.Error, fitTable: !Console.IsOutputRedirected).Run(args);
     }
 
     public int Run(string[] args)
@@ -81,38 +95,33 @@ internal sealed class BenchApp
     {
         DateTime started = DateTime.UtcNow;
         DataSet dataSet = PrepareData(options);
+        if (options.ProbeDevice)
+        {
+            return new DeviceProbe(_console, options, dataSet).Run();
+        }
+
         RunInfo info = RunInfo.Capture(options, dataSet, started);
         ConsoleReport.WriteHeader(_console, info);
 
-        CaseRunner runner = new(dataSet, options);
-        List<CaseResult> results = [];
-        _console.Progress()
-            .AutoRefresh(false)
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                foreach (CaseSpec spec in options.Cases)
-                {
-                    ProgressTask task = context.AddTask(Markup.Escape(spec.Name), maxValue: (options.Warmup + options.Duration).TotalSeconds);
-                    context.Refresh();
-                    CaseResult result = runner.Run(spec, (elapsed, total, rate) =>
-                    {
-                        task.Value = elapsed;
-                        task.Description = Markup.Escape($"{spec.Name,-18} {rate,12:N0} op/s");
-                        context.Refresh();
-                    });
-                    task.Value = task.MaxValue;
-                    task.Description = Markup.Escape(result.Failed ? $"{spec.Name,-18} failed" : $"{spec.Name,-18} {result.Throughput,12:N0} op/s");
-                    task.StopTask();
-                    context.Refresh();
-                    results.Add(result);
-                }
-            });
-
+        RegimeRunner runner = new(_console, dataSet);
+        Regime first = new()
+        {
+            Name = options.MemoryLimit is not null ? Regime.MemoryLimited : options.Direct ? Regime.Direct : Regime.Cached,
+            Warmup = options.Warmup,
+            Duration = options.Duration,
+            MemoryLimitBytes = options.MemoryLimit,
+        };
+        info.Regimes.Add(first);
+        runner.Run(first, options);
         _console.WriteLine();
-        ConsoleReport.WriteResults(_console, results);
+        ConsoleReport.WriteResults(_console, first, titled: options.AddMemoryLimitedRegime, TableWidth);
 
+        if (options.AddMemoryLimitedRegime && first.Name == Regime.Cached)
+        {
+            RunMemoryLimited(info, runner, dataSet);
+        }
+
+        IReadOnlyList<CaseResult> results = info.Regimes.SelectMany(r => r.Results).ToList();
         try
         {
             JsonReport.Write(options.JsonPath, info, results);
@@ -135,6 +144,64 @@ internal sealed class BenchApp
         _console.MarkupLine($"report: [link]{Markup.Escape(Path.Combine(options.ReportDirectory, MarkdownReport.FileName))}[/]");
 
         return results.Any(r => r.Failed || r.Errors > 0) ? ExitFailures : ExitOk;
+    }
+
+    /// <summary>The default run's memory limit for a data set of <paramref name="dataBytes"/>: an eighth of it in whole MiB, at least <see cref="MinDefaultMemoryLimit"/>.</summary>
+    public static long DefaultMemoryLimit(long dataBytes) => Math.Max(MinDefaultMemoryLimit, dataBytes / 8 / (1 << 20) * (1 << 20));
+
+    /// <summary>
+    /// The default run's second table: the same cases in a memory cgroup an eighth of the data set (at least
+    /// <see cref="MinDefaultMemoryLimit"/>), shorter per case, so the run shows the data-larger-than-memory side too.
+    /// </summary>
+    private void RunMemoryLimited(RunInfo info, RegimeRunner runner, DataSet dataSet)
+    {
+        Regime first = info.Regimes[0];
+        if (!MemoryCgroup.LooksPossible())
+        {
+            const string Skipped = "memory-limited table skipped: it needs a memory cgroup (run as root with a cgroup memory controller), or run it yourself with --memory-limit SIZE";
+            _console.MarkupLine(Markup.Escape(Skipped));
+            first.Notes.Add(Skipped);
+            return;
+        }
+
+        long data = dataSet.Spec.TotalBytes;
+        long limit = DefaultMemoryLimit(data);
+        BenchOptions options = info.Options with
+        {
+            Warmup = s_memoryLimitedWarmup,
+            Duration = s_memoryLimitedDuration,
+            MemoryLimit = limit,
+        };
+        Regime regime = new()
+        {
+            Name = Regime.MemoryLimited,
+            Tag = Regime.MemoryLimited,
+            Warmup = options.Warmup,
+            Duration = options.Duration,
+            MemoryLimitBytes = limit,
+        };
+        string announcement =
+            $"memory-limited: the same cases in a memory cgroup of {SizeParser.Format(limit)} (the data set, {SizeParser.Format(data)}, is {data / (double)limit:0.#}x that), "
+            + $"{options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s each";
+        _console.MarkupLine(Markup.Escape(announcement));
+        try
+        {
+            runner.Run(regime, options);
+        }
+        catch (UsageException e)
+        {
+            string skipped = $"memory-limited table skipped: {e.Message}";
+            _console.MarkupLine(Markup.Escape(skipped));
+            first.Notes.Add(skipped);
+            return;
+        }
+
+        info.Regimes.Add(regime);
+        _console.WriteLine();
+        ConsoleReport.WriteResults(_console, regime, titled: true, TableWidth);
+
+        // Printed above the table on the console; in the report and the JSON it goes with the table's notes.
+        regime.Notes.Insert(0, announcement);
     }
 
     private DataSet PrepareData(BenchOptions options)

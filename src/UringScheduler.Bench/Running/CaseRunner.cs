@@ -25,14 +25,18 @@ internal sealed class CaseRunner
     }
 
     /// <summary>
-    /// Runs <paramref name="spec"/>. <paramref name="progress"/> gets (seconds elapsed, seconds total, recent op/s).
+    /// Runs <paramref name="spec"/>.
     /// A case that cannot run (runtime unavailable, loops failing) comes back as a failed result, not an exception;
     /// a <see cref="UsageException"/> (such as O_DIRECT refused) still propagates, since every case would hit it.
     /// </summary>
-    public CaseResult Run(CaseSpec spec, Action<double, double, double>? progress = null)
+    /// <param name="spec">The case.</param>
+    /// <param name="progress">Gets (seconds elapsed, seconds total, recent op/s) about once a second.</param>
+    /// <param name="enter">Called once the case is set up, right before its loops start (a memory-limited regime enters its cgroup here).</param>
+    /// <param name="leave">Called once the loops have stopped or failed, before the case is torn down, if <paramref name="enter"/> was called.</param>
+    public CaseResult Run(CaseSpec spec, Action<double, double, double>? progress = null, Action? enter = null, Action? leave = null)
     {
         int workers = MethodRegistry.UsesRuntime(spec.Method) ? _options.Workers : 0;
-        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch);
+        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch, _options.IoScheduler);
         IBenchMethod method;
         try
         {
@@ -43,6 +47,7 @@ internal sealed class CaseRunner
             return CaseResult.FailedCase(spec.Name, spec.Method, spec.Concurrency, $"setup failed: {Describe(e)}");
         }
 
+        bool entered = false;
         try
         {
             MeasurementClock clock = new(_options.Warmup, _options.Duration);
@@ -52,6 +57,8 @@ internal sealed class CaseRunner
                 recorders[i] = new LoopRecorder(clock);
             }
 
+            entered = enter is not null;
+            enter?.Invoke();
             method.Start(clock, recorders);
             clock.Begin();
             method.Release();
@@ -71,6 +78,8 @@ internal sealed class CaseRunner
             return CaseMeasurement.Summarize(spec.Name, spec.Method, spec.Concurrency, method.Workers, clock, recorders, before, after) with
             {
                 Backend = method.Backend,
+                BackgroundMegabytesPerSecond = method.BackgroundMegabytesPerSecond,
+                IoScheduler = method.IoScheduler,
             };
         }
         catch (Exception e) when (e is not UsageException)
@@ -79,6 +88,11 @@ internal sealed class CaseRunner
         }
         finally
         {
+            if (entered)
+            {
+                leave?.Invoke();
+            }
+
             try
             {
                 method.Dispose();
