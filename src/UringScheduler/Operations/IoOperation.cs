@@ -144,14 +144,19 @@ internal abstract unsafe partial class IoOperation : OperationCompletionSource
     }
 
     /// <summary>
-    /// For a page-cache probe that found the data not cached (<c>EAGAIN</c>), or whose file system does not take
-    /// <c>RWF_NOWAIT</c> (<c>EOPNOTSUPP</c>): drops the flag so the request goes back to the kernel and waits for the
-    /// device; true when it is to be resubmitted. A probe whose caller asked to cancel meanwhile is not resubmitted:
-    /// <paramref name="result"/> becomes <c>ECANCELED</c>.
+    /// For a page-cache probe that found the data not cached (<c>EAGAIN</c>), only partly cached (a count short of
+    /// what was asked: the kernel stops at the first page it would have to wait for), or whose file system does not
+    /// take <c>RWF_NOWAIT</c> (<c>EOPNOTSUPP</c>): drops the flag so the whole request goes back to the kernel and
+    /// waits for the device; true when it is to be resubmitted. A probe whose caller asked to cancel meanwhile is not
+    /// resubmitted: <paramref name="result"/> becomes <c>ECANCELED</c>.
     /// </summary>
+    /// <remarks>
+    /// A read that crosses the end of the file also comes back short; it is read again, once, and returns the same
+    /// count. A probe that returns 0 is at or past the end: that is its answer.
+    /// </remarks>
     protected bool RetryMissedProbe(ref int result)
     {
-        if (!Ticket.NoWait || (result != -Errno.EAGAIN && result != -Errno.EOPNOTSUPP))
+        if (!Ticket.NoWait || (result != -Errno.EAGAIN && result != -Errno.EOPNOTSUPP && (result <= 0 || result >= DeviceBytes)))
         {
             return false;
         }

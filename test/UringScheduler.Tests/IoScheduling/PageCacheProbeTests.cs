@@ -82,6 +82,58 @@ public sealed class PageCacheProbeTests
     }
 
     [Test]
+    public async Task PartlyCachedProbe_IsReadAgainWhole()
+    {
+        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
+        try
+        {
+            // The kernel stops a RWF_NOWAIT read at the first page it would wait for and returns what it copied.
+            var faults = new ProbeFaults(rewriteTo: BlockSize / 2);
+            await using UringRuntime runtime = Create(faults);
+            using SafeFileHandle handle = File.OpenHandle(path);
+            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
+
+            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+
+            Assert.That(faults.Rewritten, Is.EqualTo(32));
+            Assert.That(faults.WithoutNoWait, Is.EqualTo(32), "each short probe was read again, whole, without RWF_NOWAIT");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public async Task ProbeAtTheEndOfTheFile_ReturnsWhatTheFileHas()
+    {
+        string path = TestFiles.CreateRandom(BlockSize + 100, out byte[] content);
+        try
+        {
+            var faults = new ProbeFaults(rewriteTo: 0);
+            await using UringRuntime runtime = Create(faults);
+            using SafeFileHandle handle = File.OpenHandle(path);
+            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
+            File.ReadAllBytes(path);
+
+            (int tail, int past) = await runtime.Workers[0].RunAsync(async () =>
+            {
+                byte[] buffer = new byte[BlockSize];
+                int crossing = await UringRandomAccess.ReadAsync(handle, buffer, BlockSize);
+                Assert.That(buffer.AsSpan(0, 100).SequenceEqual(content.AsSpan(BlockSize, 100)), Is.True);
+                return (crossing, await UringRandomAccess.ReadAsync(handle, buffer, 2 * BlockSize));
+            });
+
+            Assert.That(tail, Is.EqualTo(100), "a read across the end returns the bytes before it");
+            Assert.That(past, Is.Zero);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public async Task RefusedFlag_IsRemembered_AndLaterReadsDoNotProbe()
     {
         string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
@@ -145,7 +197,7 @@ public sealed class PageCacheProbeTests
         }
     }
 
-    /// <summary>Counts READ submissions with and without RWF_NOWAIT, and rewrites the result of each probe to <c>rewriteTo</c> (0: leaves it).</summary>
+    /// <summary>Counts READ submissions with and without RWF_NOWAIT, and rewrites the result of each probe to <c>rewriteTo</c> (0: leaves it; a positive count: a short read).</summary>
     private sealed unsafe class ProbeFaults(int rewriteTo) : IRingFaults
     {
         private readonly HashSet<ulong> _probes = [];
