@@ -72,7 +72,7 @@ public sealed class UringRuntime : IAsyncDisposable, IDisposable
             _watchdog = new StallWatchdog(Math.Max(1, (long)_options.StallThreshold.TotalMilliseconds), _logger);
         }
 
-        DeviceBudgets = new DeviceBudgets(_options.IoScheduler.DeviceCapacity, _options.WorkerCount, (worker, _) => _workers?[worker].NudgeIo(), _logger);
+        DeviceBudgets = new DeviceBudgets(_options.IoScheduler.DeviceCapacity, _options.WorkerCount, (worker, _) => _workers?[worker].NudgeIo(), _logger, _options.IoScheduler.LatencyGoal);
         int[] cpus = CpuAffinity.GetAllowedCpus();
         try
         {

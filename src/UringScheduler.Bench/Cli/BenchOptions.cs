@@ -30,6 +30,12 @@ internal sealed record BenchOptions
     /// <summary>uring, nop and mixed cases: <see cref="UringIoSchedulerOptions.Enabled"/>. On by default.</summary>
     public bool IoScheduler { get; init; } = true;
 
+    /// <summary>uring, nop and mixed cases: <see cref="UringIoSchedulerOptions.LatencyGoal"/> (zero: none).</summary>
+    public TimeSpan IoLatencyGoal { get; init; }
+
+    /// <summary>uring, nop and mixed cases: <see cref="UringIoSchedulerOptions.DeviceCapacity"/> (0: from the device).</summary>
+    public int DeviceCapacity { get; init; }
+
     /// <summary>When set, the cases run inside a memory cgroup of this many bytes, after the data set's pages are dropped.</summary>
     public long? MemoryLimit { get; init; }
 

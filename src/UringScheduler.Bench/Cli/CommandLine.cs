@@ -102,6 +102,18 @@ internal sealed class CommandLine
         DefaultValueFactory = _ => 2,
     };
 
+    private readonly Option<double> _ioLatencyGoal = new("--io-latency-goal")
+    {
+        Description = "uring, nop and mixed cases: UringRuntimeOptions.IoScheduler.LatencyGoal in milliseconds (each device's limit adapts to the reads' time on the device); 0, the default, keeps the limit at the capacity",
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<int> _deviceCapacity = new("--device-capacity")
+    {
+        Description = "uring, nop and mixed cases: UringRuntimeOptions.IoScheduler.DeviceCapacity (operations in flight per device); 0, the default, takes half the device's request queue",
+        DefaultValueFactory = _ => 0,
+    };
+
     private readonly Option<string?> _json = new("--json")
     {
         Description = "Write the results as JSON here. Default: REPORT/results.json",
@@ -117,7 +129,7 @@ internal sealed class CommandLine
         Root = new RootCommand("uring-bench: random aligned block reads over a set of files, closed loop: io_uring (UringScheduler) against mmap, pread and RandomAccess")
         {
             _cases, _duration, _warmup, _workers, _files, _fileSize, _blockSize, _data, _direct, _verify, _noVerify, _noFastPath, _submitBatch, _ioScheduler, _memoryLimit,
-            _probeDevice, _latencyGoal, _json, _report,
+            _probeDevice, _latencyGoal, _ioLatencyGoal, _deviceCapacity, _json, _report,
         };
     }
 
@@ -195,6 +207,18 @@ internal sealed class CommandLine
         }
 
         double latencyGoal = result.GetValue(_latencyGoal);
+        double ioLatencyGoal = result.GetValue(_ioLatencyGoal);
+        if (ioLatencyGoal < 0)
+        {
+            throw new UsageException($"--io-latency-goal: must be 0 or a positive number of milliseconds, not {ioLatencyGoal.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        int deviceCapacity = result.GetValue(_deviceCapacity);
+        if (deviceCapacity < 0)
+        {
+            throw new UsageException($"--device-capacity: must be 0 (from the device) or positive, not {deviceCapacity}");
+        }
+
         if (!(latencyGoal > 0) || double.IsInfinity(latencyGoal))
         {
             throw new UsageException($"--latency-goal: must be a positive number of milliseconds, not {latencyGoal.ToString(CultureInfo.InvariantCulture)}");
@@ -241,6 +265,8 @@ internal sealed class CommandLine
             FastPath = !result.GetValue(_noFastPath),
             SubmitBatch = submitBatch,
             IoScheduler = ioScheduler,
+            IoLatencyGoal = TimeSpan.FromMilliseconds(ioLatencyGoal),
+            DeviceCapacity = deviceCapacity,
             MemoryLimit = memoryLimit,
             AddMemoryLimitedRegime = arguments.Count == 0,
             ProbeDevice = probe,

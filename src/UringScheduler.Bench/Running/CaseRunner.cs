@@ -36,7 +36,11 @@ internal sealed class CaseRunner
     public CaseResult Run(CaseSpec spec, Action<double, double, double>? progress = null, Action? enter = null, Action? leave = null)
     {
         int workers = MethodRegistry.UsesRuntime(spec.Method) ? _options.Workers : 0;
-        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch, _options.IoScheduler);
+        CaseContext context = new(_dataSet, spec.Concurrency, workers, _options.Direct, _options.Verify, _options.FastPath, _options.SubmitBatch, _options.IoScheduler)
+        {
+            IoLatencyGoal = _options.IoLatencyGoal,
+            DeviceCapacity = _options.DeviceCapacity,
+        };
         IBenchMethod method;
         try
         {

@@ -14,15 +14,19 @@ internal sealed class DeviceBudget
     private readonly int[] _inFlight;
     private readonly int[] _waiting;
     private readonly Action<int> _wake;
+    private readonly long _latencyGoalTicks;
     private int _used;
+    private int _limit;
     private int _peakUsed;
     private int _waitingCount;
 
-    public DeviceBudget(BlockDevice device, int capacity, int workerCount, Action<int> wake)
+    public DeviceBudget(BlockDevice device, int capacity, int workerCount, Action<int> wake, long latencyGoalTicks = 0)
     {
         Device = device;
         Capacity = capacity;
-        ProbeLimit = capacity + Math.Max(1, capacity / 4);
+        _limit = capacity;
+        _latencyGoalTicks = latencyGoalTicks;
+        ProbeReserve = Math.Max(1, capacity / 4);
         Batch = Math.Clamp(capacity / (4 * workerCount), 1, 8);
         _waiting = new int[workerCount];
         _inFlight = new int[workerCount * Stride];
@@ -35,11 +39,45 @@ internal sealed class DeviceBudget
     public int Capacity { get; }
 
     /// <summary>
-    /// The bound for page-cache probes (<c>RWF_NOWAIT</c> reads), a quarter above <see cref="Capacity"/>: a probe that
-    /// hits holds its unit for microseconds, so reads the cache serves are not held back by a device full of misses.
-    /// In flight on the device never exceeds this.
+    /// Operations that may reach the device at once now: <see cref="Capacity"/>, or less while a latency goal holds
+    /// it lower (<see cref="ReportReadLatency"/>).
     /// </summary>
-    public int ProbeLimit { get; }
+    public int Limit => Volatile.Read(ref _limit);
+
+    /// <summary>
+    /// How far page-cache probes (<c>RWF_NOWAIT</c> reads) may go above <see cref="Limit"/>, a quarter of the capacity:
+    /// a probe that hits holds its unit for microseconds, so reads the cache serves are not held back by a device full
+    /// of misses. In flight on the device never exceeds capacity plus this.
+    /// </summary>
+    public int ProbeReserve { get; }
+
+    /// <summary>Whether the limit follows a latency goal (reads are timed).</summary>
+    public bool TracksLatency => _latencyGoalTicks > 0;
+
+    /// <summary>The bound for page-cache probes: <see cref="Limit"/> plus <see cref="ProbeReserve"/>.</summary>
+    public int ProbeLimit => Limit + ProbeReserve;
+
+    /// <summary>
+    /// Takes the average time recent reads spent on the device (Stopwatch ticks) and, with a
+    /// latency goal, moves <see cref="Limit"/>: an eighth down while over the goal, one up while under three quarters
+    /// of it. Any worker.
+    /// </summary>
+    public void ReportReadLatency(long averageTicks)
+    {
+        if (_latencyGoalTicks <= 0)
+        {
+            return;
+        }
+
+        int limit = Volatile.Read(ref _limit);
+        int next = averageTicks > _latencyGoalTicks
+            ? Math.Max(2, limit - Math.Max(1, limit / 8))
+            : averageTicks < _latencyGoalTicks * 3 / 4 ? Math.Min(Capacity, limit + 1) : limit;
+        if (next != limit && Interlocked.CompareExchange(ref _limit, next, limit) == limit && next > limit && HasWaiters)
+        {
+            WakeWaiters(-1);
+        }
+    }
 
     /// <summary>Units a worker takes from the shared counter at once.</summary>
     public int Batch { get; }

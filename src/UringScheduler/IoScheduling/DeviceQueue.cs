@@ -26,6 +26,11 @@ internal sealed class DeviceQueue
     // (its turn comes back), or its queue is empty.
     private bool _yielded;
 
+    // Reads that reached the device since the last report to the latency goal, and their total time there.
+    private const int LatencySamples = 32;
+    private int _reads;
+    private long _readTicks;
+
     public DeviceQueue(WorkerIoScheduler owner, DeviceBudget budget)
     {
         _owner = owner;
@@ -52,7 +57,7 @@ internal sealed class DeviceQueue
                 return true;
             }
         }
-        else if (Queued == 0 && !_yielded && TakeUnit(Budget.Capacity))
+        else if (Queued == 0 && !_yielded && TakeUnit(Budget.Limit))
         {
             Start(op, noWait: false);
             return true;
@@ -63,8 +68,20 @@ internal sealed class DeviceQueue
     }
 
     /// <summary>Gives back the unit of a request that completed, then serves the queue.</summary>
-    public void Release()
+    public void Release(IoOperation op)
     {
+        if (op.DeviceWork == DeviceWork.Read && !op.Ticket.NoWait)
+        {
+            // A read that reached the device (not a probe the cache served): its time there feeds the latency goal.
+            _readTicks += Stopwatch.GetTimestamp() - op.Ticket.StartedAt;
+            if (++_reads == LatencySamples)
+            {
+                Budget.ReportReadLatency(_readTicks / LatencySamples);
+                _readTicks = 0;
+                _reads = 0;
+            }
+        }
+
         InFlight--;
         Budget.SetInFlight(_owner.WorkerId, InFlight);
         _spare++;
@@ -87,10 +104,10 @@ internal sealed class DeviceQueue
                 break;
             }
 
-            if (!TakeUnit(Budget.Capacity))
+            if (!TakeUnit(Budget.Limit))
             {
                 Budget.AddWaiter(_owner.WorkerId);
-                if (!TakeUnit(Budget.Capacity))
+                if (!TakeUnit(Budget.Limit))
                 {
                     break;
                 }
@@ -126,7 +143,7 @@ internal sealed class DeviceQueue
         {
             ServeQueue();
         }
-        else if (Budget.HasWaiters && Budget.Used < Budget.Capacity)
+        else if (Budget.HasWaiters && Budget.Used < Budget.Limit)
         {
             Budget.WakeWaiters(_owner.WorkerId);
         }
@@ -184,6 +201,7 @@ internal sealed class DeviceQueue
     {
         op.Ticket.HoldsUnit = true;
         op.Ticket.NoWait = noWait;
+        op.Ticket.StartedAt = Budget.TracksLatency ? Stopwatch.GetTimestamp() : 0;
         InFlight++;
         Budget.SetInFlight(_owner.WorkerId, InFlight);
         _owner.Counters(op.Ticket.ClassId).InFlight++;

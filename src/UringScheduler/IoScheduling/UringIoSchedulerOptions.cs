@@ -17,6 +17,15 @@ public sealed class UringIoSchedulerOptions
     public int DeviceCapacity { get; set; }
 
     /// <summary>
+    /// A goal for the time a read spends on the device. When set, each device's limit adapts to it: while reads that
+    /// reached the device take longer on average than the goal, the limit shrinks by an eighth (down to 2 operations),
+    /// so that what is over it waits in the workers' queues, where classes are served by their shares, instead of in
+    /// the device; while they take under three quarters of it, the limit grows by one, up to
+    /// <see cref="DeviceCapacity"/>. Default <see cref="TimeSpan.Zero"/>: the limit stays at the capacity.
+    /// </summary>
+    public TimeSpan LatencyGoal { get; set; }
+
+    /// <summary>
     /// Whether a buffered read is first tried with <c>RWF_NOWAIT</c>, served from the page cache without waiting for
     /// device capacity; only a miss waits for it. Default true. Has no effect on <c>O_DIRECT</c> files or on the
     /// fallback backend.
@@ -36,6 +45,11 @@ public sealed class UringIoSchedulerOptions
         if (DeviceCapacity < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(DeviceCapacity), DeviceCapacity, "DeviceCapacity must be 0 (from the device) or positive.");
+        }
+
+        if (LatencyGoal < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LatencyGoal), LatencyGoal, "LatencyGoal must be zero (no goal) or positive.");
         }
 
         foreach (KeyValuePair<string, int> entry in _classShares)

@@ -79,7 +79,7 @@ internal sealed class WorkerIoScheduler
         counters.InFlight--;
         counters.Completed++;
         ticket.HoldsUnit = false;
-        QueueOf((BlockDevice)ticket.Device!).Release();
+        QueueOf((BlockDevice)ticket.Device!).Release(op);
     }
 
     /// <summary>Takes a queued request out of its queue, so that it can end without reaching the kernel.</summary>

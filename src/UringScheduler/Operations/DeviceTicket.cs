@@ -38,6 +38,9 @@ internal struct DeviceTicket
     /// <summary>The request's start tag in its class's fair queue (virtual time).</summary>
     public long StartTag;
 
+    /// <summary>When the request took its unit and went to the kernel (Stopwatch ticks; 0 when reads are not timed).</summary>
+    public long StartedAt;
+
     /// <summary>When the request was queued (Stopwatch ticks).</summary>
     public long QueuedAt;
 
