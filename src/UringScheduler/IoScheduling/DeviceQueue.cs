@@ -26,6 +26,16 @@ internal sealed class DeviceQueue
     // (its turn comes back), or its queue is empty.
     private bool _yielded;
 
+    // Page-cache probes cost a second trip to the kernel when they miss. Outcomes are counted in windows of
+    // ProbeWindow probes: while a window's hits are under a quarter, reads stop probing except one in SampleEvery,
+    // which keeps measuring, so that probing resumes when the cache holds the data again.
+    private const int ProbeWindow = 32;
+    private const int SampleEvery = 16;
+    private int _probeHits;
+    private int _probeOutcomes;
+    private int _sampleCountdown;
+    private bool _sampling;
+
     // Reads that reached the device since the last report to the latency goal, and their total time there.
     private const int LatencySamples = 32;
     private int _reads;
@@ -44,6 +54,41 @@ internal sealed class DeviceQueue
 
     /// <summary>This worker's requests on the device (holding a unit).</summary>
     public int InFlight { get; private set; }
+
+    /// <summary>Whether the next buffered read should be tried on the page cache first (see the probe windows above).</summary>
+    public bool ShouldProbe()
+    {
+        if (!_sampling)
+        {
+            return true;
+        }
+
+        if (--_sampleCountdown > 0)
+        {
+            return false;
+        }
+
+        _sampleCountdown = SampleEvery;
+        return true;
+    }
+
+    /// <summary>Counts a probe's outcome: served by the page cache, or missed.</summary>
+    public void OnProbeOutcome(bool hit)
+    {
+        _probeHits += hit ? 1 : 0;
+        if (++_probeOutcomes < ProbeWindow)
+        {
+            return;
+        }
+
+        _sampling = _probeHits * 4 < ProbeWindow;
+        _sampleCountdown = SampleEvery;
+        _probeHits = 0;
+        _probeOutcomes = 0;
+    }
+
+    /// <summary>Whether reads are probing only one in <c>SampleEvery</c>: the cache has served under a quarter of recent probes.</summary>
+    public bool Sampling => _sampling;
 
     /// <summary>Takes a unit for <paramref name="op"/>, or queues it when none is free within the limit. True when it may go to the kernel now.</summary>
     public bool TryAdmit(IoOperation op, bool probe, int shares)
@@ -114,7 +159,7 @@ internal sealed class DeviceQueue
             }
 
             IoOperation op = Dequeue();
-            Start(op, noWait: op.Ticket.Buffered && op.DeviceWork == DeviceWork.Read && _owner.Probes);
+            Start(op, noWait: op.Ticket.Buffered && op.DeviceWork == DeviceWork.Read && _owner.Probes && ShouldProbe());
             _owner.Dispatch(op);
         }
 

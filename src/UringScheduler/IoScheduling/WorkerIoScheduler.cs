@@ -50,7 +50,7 @@ internal sealed class WorkerIoScheduler
     public void Submit(IoOperation op)
     {
         DeviceQueue queue = QueueOf((BlockDevice)op.Ticket.Device!);
-        bool probe = Probes && op.Ticket.Buffered && op.DeviceWork == DeviceWork.Read;
+        bool probe = Probes && op.Ticket.Buffered && op.DeviceWork == DeviceWork.Read && queue.ShouldProbe();
         if (queue.TryAdmit(op, probe, SharesOf(op.Ticket.ClassId)))
         {
             _dispatcher.SubmitToEngine(op);
@@ -66,20 +66,23 @@ internal sealed class WorkerIoScheduler
     public void OnCompleted(IoOperation op)
     {
         ref DeviceTicket ticket = ref op.Ticket;
+        DeviceQueue queue = QueueOf((BlockDevice)ticket.Device!);
         if (ticket.NoWait)
         {
             ProbeHits++;
+            queue.OnProbeOutcome(hit: true);
         }
         else if (ticket.Missed)
         {
             ProbeMisses++;
+            queue.OnProbeOutcome(hit: false);
         }
 
         ref IoClassCounters counters = ref _counters[ticket.ClassId];
         counters.InFlight--;
         counters.Completed++;
         ticket.HoldsUnit = false;
-        QueueOf((BlockDevice)ticket.Device!).Release(op);
+        queue.Release(op);
     }
 
     /// <summary>Takes a queued request out of its queue, so that it can end without reaching the kernel.</summary>

@@ -134,6 +134,43 @@ public sealed class PageCacheProbeTests
     }
 
     [Test]
+    public async Task MostlyMissingCache_ProbesOnlyASample_UntilTheCacheServesAgain()
+    {
+        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
+        try
+        {
+            var faults = new ProbeFaults(rewriteTo: -Errno.EAGAIN);
+            await using UringRuntime runtime = Create(faults);
+            using SafeFileHandle handle = File.OpenHandle(path);
+            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
+            File.ReadAllBytes(path);
+
+            // Every probe misses: after a window of 32, reads stop probing but for one in 16.
+            for (int pass = 0; pass < 2; pass++)
+            {
+                await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+            }
+
+            Assert.That(faults.WithNoWait, Is.EqualTo(32 + 2), "32 probes, then 2 samples in the next 32 reads");
+
+            // The cache serves again: the sampled probes hit, and after a window of them every read probes again.
+            faults.RewriteTo = 0;
+            for (int pass = 0; pass < 17; pass++)
+            {
+                await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+            }
+
+            int before = faults.WithNoWait;
+            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+            Assert.That(faults.WithNoWait - before, Is.EqualTo(32), "probing again");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
     public async Task RefusedFlag_IsRemembered_AndLaterReadsDoNotProbe()
     {
         string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
@@ -202,6 +239,9 @@ public sealed class PageCacheProbeTests
     {
         private readonly HashSet<ulong> _probes = [];
 
+        /// <summary>What a probe's result is rewritten to from now on (0: left as the kernel gave it).</summary>
+        public int RewriteTo { get; set; } = rewriteTo;
+
         public int WithNoWait { get; private set; }
 
         public int WithoutNoWait { get; private set; }
@@ -238,9 +278,9 @@ public sealed class PageCacheProbeTests
 
         public bool OnCompletion(ref Cqe cqe)
         {
-            if (rewriteTo != 0 && _probes.Remove(cqe.UserData))
+            if (RewriteTo != 0 && _probes.Remove(cqe.UserData))
             {
-                cqe.Res = rewriteTo;
+                cqe.Res = RewriteTo;
                 Rewritten++;
             }
 
