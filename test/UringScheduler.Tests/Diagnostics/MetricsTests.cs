@@ -77,6 +77,44 @@ public sealed class MetricsTests
         Assert.That(published, Does.ContainKey("uring.socket.connections_accepted").WithValue("{connection}"));
         Assert.That(published, Does.ContainKey("uring.socket.bytes_received").WithValue("By"));
         Assert.That(published, Does.ContainKey("uring.socket.bytes_sent").WithValue("By"));
+        Assert.That(published, Does.ContainKey("uring.io.queued").WithValue("{operation}"));
+        Assert.That(published, Does.ContainKey("uring.io.in_flight").WithValue("{operation}"));
+        Assert.That(published, Does.ContainKey("uring.io.completed").WithValue("{operation}"));
+        Assert.That(published, Does.ContainKey("uring.io.waited").WithValue("{operation}"));
+        Assert.That(published, Does.ContainKey("uring.io.queue_wait").WithValue("s"));
+        Assert.That(published, Does.ContainKey("uring.io.page_cache_probes").WithValue("{operation}"));
+    }
+
+    [Test]
+    public async Task IoSchedulerCounters_CountByClass()
+    {
+        string path = TestFiles.CreateRandom(16 * 4096, out _);
+        try
+        {
+            var options = new UringRuntimeOptions { WorkerCount = 1, Backend = UringBackend.IoUring, RingEntries = 64 };
+            options.IoScheduler.DeviceCapacity = 1;
+            options.IoScheduler.TryPageCacheFirst = false;
+            await using var runtime = new UringRuntime(options);
+            using Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(path);
+            UringScheduler.Files.FileProfile.Attribute(handle, UringScheduler.IoScheduling.BlockDevice.CreateSynthetic("metrics", 64));
+            await runtime.Workers[0].RunAsync(() => Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
+                UringRandomAccess.ReadAsync(handle, new byte[4096], i * 4096L, UringIoClass.Background).AsTask())));
+
+            using var collector = new Collector();
+            collector.Observe();
+            int id = RuntimeInstruments.GetRuntimeId(runtime);
+            var background = collector.Measurements
+                .Where(m => Equals(m.Tags.GetValueOrDefault(UringMetrics.RuntimeTag), id) && Equals(m.Tags.GetValueOrDefault(UringMetrics.IoClassTag), "background"))
+                .ToDictionary(m => m.Name, m => m.Value);
+            Assert.That(background["uring.io.completed"], Is.EqualTo(16));
+            Assert.That(background["uring.io.waited"], Is.EqualTo(15), "one unit: the first read went at once, the other 15 waited");
+            Assert.That(background["uring.io.queued"], Is.Zero);
+            Assert.That(background["uring.io.in_flight"], Is.Zero);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [TestCaseSource(typeof(TestRuntime), nameof(TestRuntime.Backends))]
