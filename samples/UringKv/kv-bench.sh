@@ -1,34 +1,57 @@
 #!/usr/bin/env bash
-# kv-bench: redis-benchmark against UringKv and, for reference, against redis-server with the same durability.
-#   ./build.sh kv-bench [--requests N] [--clients N] [--pipeline N] [--keyspace N] [--workers N]
-#                       [--durability always|everysec|no] [--no-redis]
-# Installs redis-tools (redis-benchmark) and redis-server with apt-get when they are missing. Both servers listen on
-# 127.0.0.1 only and keep their data in a temporary folder that is removed at the end. Results (redis-benchmark's CSV)
-# go to artifacts/kv-bench/.
+# kv-bench: redis-benchmark against UringKv, redis-server and (when it can be installed) garnet-server, with the same
+# durability, interleaved: every round runs each server once, on fresh data, so that all of them see the same load on a
+# shared machine. The figures reported are the medians over the rounds, and UringKv's ratios to the others.
+#   ./build.sh kv-bench [--requests N] [--clients N] [--pipeline N] [--keyspace N] [--size N] [--tests LIST]
+#                       [--rounds N] [--workers N[,N...]] [--durability always|everysec|no|both]
+#                       [--no-redis] [--no-garnet] [--garnet-durable-requests N]
+# Defaults: 1,000,000 requests, 50 clients, pipeline 16, keyspace 100,000, values of 100 bytes, tests ping,set,get,
+# 3 rounds, one worker per CPU, durability both (always, then no). garnet-server with --aof-commit-wait runs SET at a
+# few thousand requests per second here, so with durability always it gets --garnet-durable-requests (100,000).
+# Installs redis-tools (redis-benchmark) and redis-server with apt-get when they are missing, and garnet-server with
+# `dotnet tool install` into artifacts/tools/garnet. Servers listen on 127.0.0.1 only and keep their data in a temporary
+# folder that is removed at the end. Results: artifacts/kv-bench/ (one CSV per run, summary.md with the medians).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
-requests=100000
+requests=1000000
 clients=50
 pipeline=16
 keyspace=100000
+size=100
+tests=ping,set,get
+rounds=3
 workers=""
-durability=always
+durability=both
 with_redis=1
+with_garnet=1
+garnet_version=2.2.8
+garnet_durable_requests=100000
 while [ $# -gt 0 ]; do
     case "$1" in
         --requests) requests="$2"; shift 2 ;;
         --clients) clients="$2"; shift 2 ;;
         --pipeline) pipeline="$2"; shift 2 ;;
         --keyspace) keyspace="$2"; shift 2 ;;
+        --size) size="$2"; shift 2 ;;
+        --tests) tests="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
         --workers) workers="$2"; shift 2 ;;
         --durability) durability="$2"; shift 2 ;;
         --no-redis) with_redis=0; shift ;;
+        --no-garnet) with_garnet=0; shift ;;
+        --garnet-durable-requests) garnet_durable_requests="$2"; shift 2 ;;
         *) echo "kv-bench: unknown option $1" >&2; exit 2 ;;
     esac
 done
+
+case "$durability" in
+    both) modes=(always no) ;;
+    always|everysec|no) modes=("$durability") ;;
+    *) echo "kv-bench: --durability must be always, everysec, no or both" >&2; exit 2 ;;
+esac
 
 need=()
 command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
@@ -41,14 +64,25 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+garnet="artifacts/tools/garnet/garnet-server"
+if [ "$with_garnet" -eq 1 ] && [ ! -x "$garnet" ]; then
+    if ! dotnet tool install garnet-server --version "$garnet_version" --tool-path artifacts/tools/garnet >/dev/null 2>&1; then
+        echo "kv-bench: garnet-server could not be installed (dotnet tool install garnet-server); going on without it"
+        with_garnet=0
+    fi
+fi
+
 dotnet build samples/UringKv/UringKv.csproj -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
 out="artifacts/kv-bench"
+rm -rf "$out"
 mkdir -p "$out"
 data="$(mktemp -d /tmp/kv-bench.XXXXXX)"
-pids=()
+server_pid=""
 cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [ -n "$server_pid" ]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
     rm -rf "$data"
 }
 trap cleanup EXIT
@@ -56,41 +90,109 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 wait_ready() { # port
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 300); do
         redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+        kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
     done
     echo "kv-bench: the server on port $1 did not start" >&2
     return 1
 }
 
-run() { # name port
-    local name="$1" port="$2"
-    echo "== $name (port $port): $requests requests, $clients clients, keyspace $keyspace"
-    redis-benchmark -p "$port" -n "$requests" -c "$clients" -r "$keyspace" --csv \
-        -t ping_inline,ping_mbulk,set,get,incr,mset | tee "$out/$name.csv"
-    echo "== $name: pipeline $pipeline"
-    redis-benchmark -p "$port" -n "$((requests * 4))" -c "$clients" -r "$keyspace" -P "$pipeline" --csv \
-        -t set,get | tee "$out/$name-pipelined.csv"
+stop_server() {
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
 }
 
-kv_port="$(free_port)"
-kv_args=(--port "$kv_port" --dir "$data/uringkv" --durability "$durability")
-[ -n "$workers" ] && kv_args+=(--workers "$workers")
-dotnet samples/UringKv/bin/Release/net10.0/UringKv.dll "${kv_args[@]}" >"$out/uringkv.log" 2>&1 &
-pids+=($!)
-wait_ready "$kv_port"
-run uringkv "$kv_port"
-redis-cli -p "$kv_port" info persistence | tr -d '\r' | grep -E '^(appendfsync|log_records|log_batches|fsyncs|writes_per_fsync):' | tee "$out/uringkv-persistence.txt"
+# Starts one server (name mode port dir) in the background; sets server_pid.
+start_server() {
+    local name="$1" mode="$2" port="$3" dir="$4"
+    mkdir -p "$dir"
+    case "$name" in
+        uringkv*)
+            local args=(--port "$port" --dir "$dir" --durability "$mode")
+            [ "$name" != uringkv ] && args+=(--workers "${name#uringkv-w}")
+            dotnet samples/UringKv/bin/Release/net10.0/UringKv.dll "${args[@]}" >"$out/$name-$mode.log" 2>&1 &
+            ;;
+        redis)
+            local persistence=(--appendonly no)
+            [ "$mode" != no ] && persistence=(--appendonly yes --appendfsync "$mode")
+            redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save "" "${persistence[@]}" \
+                --daemonize no --logfile "" >"$out/$name-$mode.log" 2>&1 &
+            ;;
+        garnet)
+            # The native (libaio) device is not loadable everywhere; the RandomAccess device is the portable one.
+            local aof=()
+            [ "$mode" = always ] && aof=(--aof --aof-commit-wait)
+            [ "$mode" = everysec ] && aof=(--aof --aof-commit-freq 1000)
+            "$garnet" --bind 127.0.0.1 --port "$port" --checkpointdir "$dir" --device-type RandomAccess "${aof[@]}" \
+                >"$out/$name-$mode.log" 2>&1 &
+            ;;
+    esac
+    server_pid=$!
+}
 
-if [ "$with_redis" -eq 1 ]; then
-    redis_port="$(free_port)"
-    mkdir -p "$data/redis"
-    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$data/redis" --save "" --appendonly yes \
-        --appendfsync "$durability" --daemonize no --logfile "" >"$out/redis-server.log" 2>&1 &
-    pids+=($!)
-    wait_ready "$redis_port"
-    run redis-server "$redis_port"
+servers=()
+if [ -n "$workers" ]; then
+    IFS=',' read -r -a worker_counts <<<"$workers"
+    for w in "${worker_counts[@]}"; do servers+=("uringkv-w$w"); done
+else
+    servers+=(uringkv)
 fi
+[ "$with_redis" -eq 1 ] && servers+=(redis)
+[ "$with_garnet" -eq 1 ] && servers+=(garnet)
 
+echo "kv-bench: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs"
+echo "kv-bench: redis-benchmark -n $requests -c $clients -P $pipeline -d $size -r $keyspace -t $tests; $rounds round(s); servers: ${servers[*]}"
+for round in $(seq 1 "$rounds"); do
+    for mode in "${modes[@]}"; do
+        # Each round starts with a different server, so that none always runs first (or right after another's fsyncs).
+        count=${#servers[@]}
+        for i in $(seq 0 $((count - 1))); do
+            name="${servers[$(((i + round - 1) % count))]}"
+            port="$(free_port)"
+            start_server "$name" "$mode" "$port" "$data/$name-$mode-$round"
+            wait_ready "$port"
+            load="$(cut -d' ' -f1-3 /proc/loadavg)"
+            csv="$out/$mode-$name-r$round.csv"
+            n="$requests"
+            [ "$name" = garnet ] && [ "$mode" != no ] && [ "$garnet_durable_requests" -lt "$n" ] && n="$garnet_durable_requests"
+            redis-benchmark -p "$port" -n "$n" -c "$clients" -P "$pipeline" -d "$size" -r "$keyspace" -t "$tests" --csv >"$csv"
+            echo "round $round, durability $mode, $name ($n requests, load $load): $(tail -n +2 "$csv" | awk -F, '{gsub(/"/, ""); printf "%s %.0f  ", $1, $2}')"
+            echo "$load" >"$out/$mode-$name-r$round.load"
+            if [[ "$name" == uringkv* ]]; then
+                redis-cli -p "$port" info persistence | tr -d '\r' | grep -E '^(fsyncs|writes_per_fsync):' >"$out/$mode-$name-r$round.info" || true
+            fi
+            stop_server
+            rm -rf "$data/$name-$mode-$round"
+        done
+    done
+done
+
+python3 - "$out" "${servers[*]}" "${modes[*]}" <<'EOF' | tee "$out/summary.md"
+import csv, glob, os, statistics, sys
+out, servers, modes = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+for mode in modes:
+    medians, tests = {}, []
+    for server in servers:
+        runs = {}
+        for path in sorted(glob.glob(os.path.join(out, f"{mode}-{server}-r*.csv"))):
+            with open(path) as f:
+                for row in csv.DictReader(f):
+                    runs.setdefault(row["test"], []).append(float(row["rps"]))
+                    if row["test"] not in tests:
+                        tests.append(row["test"])
+        medians[server] = {t: statistics.median(v) for t, v in runs.items()}
+    ours = [s for s in servers if s.startswith("uringkv")]
+    others = [s for s in servers if not s.startswith("uringkv")]
+    header = ["test"] + servers + [f"{a} / {b}" for a in ours for b in others]
+    print(f"\ndurability {mode} (requests per second, median of the rounds):\n")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for t in tests:
+        cells = [t] + [f"{medians[s].get(t, 0):,.0f}" for s in servers]
+        cells += [f"{medians[a].get(t, 0) / medians[b][t]:.2f}x" if medians[b].get(t) else "-" for a in ours for b in others]
+        print("| " + " | ".join(cells) + " |")
+EOF
 echo "kv-bench: results in $out/"

@@ -27,6 +27,39 @@ public sealed class ProtocolTests
     private RespConnection Connect() => new(_server.EndPoint);
 
     [Test]
+    public void Pipeline_OverBothShards_RunsEachKeysCommandsInOrder()
+    {
+        // Single-key commands (forwarded in batches) and multi-key ones (DEL, EXISTS) to the same keys, in one write:
+        // every key's commands must run in the order they were sent, whichever worker owns the key.
+        using RespConnection c = Connect();
+        const int keys = 200;
+        var pipeline = new List<byte>();
+        for (int i = 0; i < keys; i++)
+        {
+            string key = $"order:{i}";
+            pipeline.AddRange(RespConnection.Encode("SET", key, "first"));
+            pipeline.AddRange(RespConnection.Encode("DEL", key));
+            pipeline.AddRange(RespConnection.Encode("GET", key));
+            pipeline.AddRange(RespConnection.Encode("SET", key, $"second-{i}"));
+            pipeline.AddRange(RespConnection.Encode("EXISTS", key));
+            pipeline.AddRange(RespConnection.Encode("INCR", key));
+            pipeline.AddRange(RespConnection.Encode("GET", key));
+        }
+
+        c.Send(pipeline.ToArray());
+        for (int i = 0; i < keys; i++)
+        {
+            Assert.That(c.ReadReply(), Is.EqualTo("+OK"), $"SET order:{i}");
+            Assert.That(c.ReadReply(), Is.EqualTo(":1"), $"DEL order:{i}");
+            Assert.That(c.ReadReply(), Is.EqualTo("$nil"), $"GET order:{i} after DEL");
+            Assert.That(c.ReadReply(), Is.EqualTo("+OK"), $"second SET order:{i}");
+            Assert.That(c.ReadReply(), Is.EqualTo(":1"), $"EXISTS order:{i}");
+            Assert.That(c.ReadReply(), Is.EqualTo("-ERR value is not an integer or out of range"), $"INCR order:{i}");
+            Assert.That(c.ReadReply(), Is.EqualTo($"$second-{i}"), $"GET order:{i}");
+        }
+    }
+
+    [Test]
     public void InlineCommands_AreServed()
     {
         using RespConnection c = Connect();

@@ -11,9 +11,14 @@ internal sealed class StoreHarness : IAsyncDisposable
     private readonly UringRuntime _runtime = new(new UringRuntimeOptions { WorkerCount = 1, RingEntries = 64, PinWorkersToCpus = false });
     private readonly StoreOptions _options;
 
-    public StoreHarness(string directory, long segmentSize = 64L * 1024 * 1024)
+    /// <param name="directory">The data folder.</param>
+    /// <param name="segmentSize">Size at which a segment rolls over.</param>
+    /// <param name="valueCacheBytes">
+    /// The value cache; none by default, so that storage tests read values back from the log they are about.
+    /// </param>
+    public StoreHarness(string directory, long segmentSize = 64L * 1024 * 1024, long valueCacheBytes = 0)
     {
-        _options = new StoreOptions { Directory = directory, SegmentSize = segmentSize, CompactionInterval = TimeSpan.Zero };
+        _options = new StoreOptions { Directory = directory, SegmentSize = segmentSize, CompactionInterval = TimeSpan.Zero, ValueCacheBytes = valueCacheBytes };
     }
 
     public ShardStore? Store { get; private set; }

@@ -87,7 +87,10 @@ internal sealed partial class CommandDispatcher
                 .Append("total_connections_received:").Append(Sum(s => s.Connections)).Append("\r\n")
                 .Append("total_commands_processed:").Append(Sum(s => s.Commands)).Append("\r\n")
                 .Append("forwarded_requests:").Append(Sum(s => s.ForwardedOut)).Append("\r\n")
-                .Append("disk_reads:").Append(Sum(s => s.DiskReads)).Append("\r\n");
+                .Append("disk_reads:").Append(Sum(s => s.DiskReads)).Append("\r\n")
+                .Append("value_memory_bytes:").Append(Sum(s => s.ValueBytes)).Append("\r\n")
+                .Append("total_allocated_bytes:").Append(GC.GetTotalAllocatedBytes()).Append("\r\n")
+                .Append("gc_collections:").Append(GC.CollectionCount(0)).Append("\r\n");
             foreach (ShardStatistics s in shards)
             {
                 text.Append("shard").Append(s.Shard).Append(":keys=").Append(s.Keys)

@@ -39,16 +39,62 @@ internal sealed class ClientConnection
     public ClientState Client { get; }
 
     /// <summary>Serves the connection until the client leaves, breaks the protocol, or <paramref name="stoppingToken"/> fires.</summary>
+    /// <remarks>
+    /// One async method for the whole life of the connection: its state machine is allocated once, at the first wait,
+    /// and reused by every receive, reply and send after it.
+    /// </remarks>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
             while (true)
             {
-                if (await RunBufferedAsync())
+                // Runs the complete requests in the buffer and writes their replies, a bounded number at a time.
+                Started started;
+                do
                 {
-                    break;
+                    started = StartRequests();
+                    while (_pending.Count > 0)
+                    {
+                        ValueTask<Reply> next = _pending.Dequeue();
+                        if (!next.IsCompleted && _writer.Length > 0)
+                        {
+                            // Send what is ready rather than hold it behind a reply that waits (for a disk read, an
+                            // fsync, or another shard).
+                            await _transport.SendAsync(_writer.WrittenMemory, CancellationToken.None);
+                            _writer.Clear();
+                        }
+
+                        Reply reply;
+                        try
+                        {
+                            reply = await next;
+                        }
+                        catch (Exception e)
+                        {
+                            reply = Reply.FromError($"ERR {e.Message}");
+                        }
+
+                        reply.WriteTo(_writer);
+                        if (_writer.Length >= RespWriter.FlushThreshold)
+                        {
+                            await _transport.SendAsync(_writer.WrittenMemory, CancellationToken.None);
+                            _writer.Clear();
+                        }
+                    }
+
+                    if (_writer.Length > 0)
+                    {
+                        await _transport.SendAsync(_writer.WrittenMemory, CancellationToken.None);
+                        _writer.Clear();
+                    }
+
+                    if (started == Started.Close)
+                    {
+                        return;
+                    }
                 }
+                while (started == Started.More);
 
                 PrepareReceive();
                 int received = await _transport.ReceiveAsync(_input.AsMemory(_end), stoppingToken);
@@ -73,108 +119,49 @@ internal sealed class ClientConnection
     /// <summary>Closes the connection at once (shutdown of a client that does not read its replies).</summary>
     public void Abort() => _transport.Dispose();
 
-    // Runs the complete requests in the buffer and writes their replies; true when the connection must close.
-    private async Task<bool> RunBufferedAsync()
+    // Starts the complete requests in the buffer, up to MaxPendingReplies, queueing their replies.
+    private Started StartRequests()
     {
+        int started = 0;
         while (true)
         {
-            bool close = false;
-            bool more = false;
-            int started = 0;
-            while (true)
+            if (started == MaxPendingReplies)
             {
-                if (started == MaxPendingReplies)
-                {
-                    more = true;
-                    break;
-                }
-
-                ParseStatus status = _parser.TryParse(_input.AsSpan(_start, _end - _start), out int consumed, out int needed);
-                if (status == ParseStatus.Incomplete)
-                {
-                    _needed = needed;
-                    break;
-                }
-
-                if (status == ParseStatus.Error)
-                {
-                    // As Redis: the error is the last reply, then the connection is closed.
-                    _pending.Enqueue(new ValueTask<Reply>(Reply.FromError("ERR Protocol error: " + _parser.Error)));
-                    close = true;
-                    break;
-                }
-
-                ValueTask<Reply> reply;
-                try
-                {
-                    reply = _dispatcher.Execute(new CommandArgs(_parser, _input.AsSpan(_start, consumed)), Client);
-                }
-                catch (Exception e)
-                {
-                    reply = new ValueTask<Reply>(Reply.FromError($"ERR {e.Message}"));
-                }
-
-                _start += consumed;
-                _pending.Enqueue(reply);
-                started++;
-                if (Client.CloseAfterReply)
-                {
-                    close = true;
-                    break;
-                }
+                return Started.More;
             }
 
-            await WriteRepliesAsync();
-            if (close)
+            ParseStatus status = _parser.TryParse(_input.AsSpan(_start, _end - _start), out int consumed, out int needed);
+            if (status == ParseStatus.Incomplete)
             {
-                return true;
+                _needed = needed;
+                return Started.All;
             }
 
-            if (!more)
+            if (status == ParseStatus.Error)
             {
-                return false;
-            }
-        }
-    }
-
-    private async Task WriteRepliesAsync()
-    {
-        while (_pending.Count > 0)
-        {
-            ValueTask<Reply> next = _pending.Dequeue();
-            if (!next.IsCompleted && _writer.Length > 0)
-            {
-                // Send what is ready rather than hold it behind a reply that waits (for a disk read or an fsync).
-                await FlushAsync();
+                // As Redis: the error is the last reply, then the connection is closed.
+                _pending.Enqueue(new ValueTask<Reply>(Reply.FromError("ERR Protocol error: " + _parser.Error)));
+                return Started.Close;
             }
 
-            Reply reply;
+            ValueTask<Reply> reply;
             try
             {
-                reply = await next;
+                reply = _dispatcher.Execute(new CommandArgs(_parser, _input.AsSpan(_start, consumed)), Client);
             }
             catch (Exception e)
             {
-                reply = Reply.FromError($"ERR {e.Message}");
+                reply = new ValueTask<Reply>(Reply.FromError($"ERR {e.Message}"));
             }
 
-            reply.WriteTo(_writer);
-            if (_writer.Length >= RespWriter.FlushThreshold)
+            _start += consumed;
+            _pending.Enqueue(reply);
+            started++;
+            if (Client.CloseAfterReply)
             {
-                await FlushAsync();
+                return Started.Close;
             }
         }
-
-        if (_writer.Length > 0)
-        {
-            await FlushAsync();
-        }
-    }
-
-    private async Task FlushAsync()
-    {
-        await _transport.SendAsync(_writer.WrittenMemory, CancellationToken.None);
-        _writer.Clear();
     }
 
     // Makes room for the next receive: at least what the request being parsed needs (its declared lengths were
@@ -213,5 +200,17 @@ internal sealed class ClientConnection
 
         _start = 0;
         _end = buffered;
+    }
+
+    private enum Started
+    {
+        /// <summary>Every complete request in the buffer is started.</summary>
+        All,
+
+        /// <summary>More complete requests wait in the buffer.</summary>
+        More,
+
+        /// <summary>The connection closes once the replies are written.</summary>
+        Close,
     }
 }

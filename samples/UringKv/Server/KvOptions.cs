@@ -21,12 +21,16 @@ internal sealed class KvOptions
 
     public TimeSpan CompactionInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Memory per shard for values kept beside their keys (<c>--cache-mb</c>; 0: only small values).</summary>
+    public long ValueCacheBytes { get; set; } = 128L * 1024 * 1024;
+
     public StoreOptions ToStoreOptions() => new()
     {
         Directory = System.IO.Path.GetFullPath(Directory),
         Durability = Durability,
         SegmentSize = SegmentSize,
         CompactionInterval = CompactionInterval,
+        ValueCacheBytes = ValueCacheBytes,
     };
 
     public string DurabilityName => Durability switch
@@ -36,7 +40,7 @@ internal sealed class KvOptions
         _ => "no",
     };
 
-    /// <summary>Parses <c>--bind --port --dir --workers --durability</c> (and <c>--segment-mb</c>, <c>--compaction-seconds</c>).</summary>
+    /// <summary>Parses <c>--bind --port --dir --workers --durability</c> (and <c>--segment-mb</c>, <c>--compaction-seconds</c>, <c>--cache-mb</c>).</summary>
     public static KvOptions Parse(string[] args)
     {
         var options = new KvOptions();
@@ -72,6 +76,9 @@ internal sealed class KvOptions
                     break;
                 case "--compaction-seconds":
                     options.CompactionInterval = TimeSpan.FromSeconds(ParseInt(name, Value(), 0, 86400));
+                    break;
+                case "--cache-mb":
+                    options.ValueCacheBytes = ParseInt(name, Value(), 0, 1024 * 1024) * 1024L * 1024;
                     break;
                 default:
                     throw new ArgumentException($"unknown option '{name}'");

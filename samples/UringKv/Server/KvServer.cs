@@ -29,7 +29,7 @@ internal sealed class KvServer
         Options = options;
         Runtime = runtime;
         _logger = logger;
-        Shards = new ShardSet(runtime.Workers.Count);
+        Shards = new ShardSet(runtime.Workers);
         StoreOptions = options.ToStoreOptions();
         CheckLayout();
     }

@@ -7,13 +7,27 @@ namespace UringKv.Server;
 
 /// <summary>
 /// The shards, one per worker (shard i lives on worker i), and the message passing between them: a request for a
-/// key of another shard is posted to that shard's worker, runs there, and its result is posted back to the worker
-/// that asked (the <c>submit_to</c> of Seastar). Posts between two workers keep their order, so the requests one
-/// connection sends to one shard run in the order it sent them.
+/// key of another shard runs on that shard's worker, and its result comes back to the worker that asked (the
+/// <c>submit_to</c> of Seastar). From a worker, requests and replies travel in batches, one per pair of workers and
+/// loop turn (<see cref="WorkerOutbox"/>). Work between two workers keeps its order, so the requests one connection
+/// sends to one shard run in the order it sent them.
 /// </summary>
-internal sealed class ShardSet(int count)
+internal sealed class ShardSet
 {
-    private readonly ShardStore?[] _stores = new ShardStore?[count];
+    private readonly ShardStore?[] _stores;
+    private readonly IReadOnlyList<UringWorker> _workers;
+    private readonly WorkerOutbox[] _outboxes;
+
+    public ShardSet(IReadOnlyList<UringWorker> workers)
+    {
+        _workers = workers;
+        _stores = new ShardStore?[workers.Count];
+        _outboxes = new WorkerOutbox[workers.Count];
+        for (int i = 0; i < workers.Count; i++)
+        {
+            _outboxes[i] = new WorkerOutbox(workers[i], workers);
+        }
+    }
 
     public int Count => _stores.Length;
 
@@ -25,6 +39,10 @@ internal sealed class ShardSet(int count)
     public void Set(int shard, ShardStore store) => _stores[shard] = store;
 
     public IEnumerable<ShardStore> Open => _stores.Where(s => s is not null)!;
+
+    // The calling worker's index when it is one of this server's workers; -1 on any other thread.
+    private int CurrentWorker(UringWorker? current) =>
+        current is not null && current.Id < _workers.Count && _workers[current.Id] == current ? current.Id : -1;
 
     /// <summary>
     /// Runs a single-key <paramref name="operation"/> on <paramref name="shard"/>'s worker: at once when called there,
@@ -39,20 +57,29 @@ internal sealed class ShardSet(int count)
             return operation(store, key, value, number);
         }
 
-        if (current is not null && _stores[current.Id] is ShardStore local)
+        int origin = CurrentWorker(current);
+        if (origin < 0)
+        {
+            var posted = KeyedRequest.Rent(store, operation, key, value, number, replyOutbox: null, origin);
+            ValueTask<Reply> postedResult = posted.AsValueTask();
+            store.Worker.SynchronizationContext.Post(KeyedRequest.RunPosted, posted);
+            return postedResult;
+        }
+
+        if (_stores[origin] is ShardStore local)
         {
             local.Statistics.ForwardedOut++;
         }
 
-        var request = KeyedRequest.Rent(store, operation, key, value, number);
+        var request = KeyedRequest.Rent(store, operation, key, value, number, _outboxes[shard], origin);
         ValueTask<Reply> result = request.AsValueTask();
-        store.Worker.SynchronizationContext.Post(KeyedRequest.Run, request);
+        _outboxes[origin].Send(shard, request);
         return result;
     }
 
     /// <summary>
     /// Runs <paramref name="operation"/> on <paramref name="shard"/>'s worker: at once when called there, otherwise
-    /// by posting it, with the result coming back to the caller's worker.
+    /// forwarded, with the result coming back to the caller's worker.
     /// </summary>
     public ValueTask<T> InvokeAsync<T>(int shard, Func<ShardStore, ValueTask<T>> operation)
     {
@@ -63,23 +90,35 @@ internal sealed class ShardSet(int count)
             return operation(store);
         }
 
-        if (current is not null && _stores[current.Id] is ShardStore local)
+        var request = new ForwardedRequest<T>(store, operation);
+        int origin = CurrentWorker(current);
+        if (origin < 0)
         {
-            local.Statistics.ForwardedOut++;
+            store.Worker.SynchronizationContext.Post(ForwardedRequest<T>.RunPosted, request);
+        }
+        else
+        {
+            // The same way as the keyed requests, to stay in order with them.
+            if (_stores[origin] is ShardStore local)
+            {
+                local.Statistics.ForwardedOut++;
+            }
+
+            _outboxes[origin].Send(shard, request);
         }
 
-        var request = new ForwardedRequest<T>(store, operation);
-        store.Worker.SynchronizationContext.Post(ForwardedRequest<T>.Run, request);
-        return new ValueTask<T>(request.Task);
+        return new ValueTask<T>(request.Completion.Task);
     }
 
-    /// <summary>A request posted to another shard. Its task's continuation resumes on the caller's worker (the
+    /// <summary>A request forwarded to another shard. Its task's continuation resumes on the caller's worker (the
     /// awaiting code captured that worker's context), which is the reply's way back.</summary>
-    private sealed class ForwardedRequest<T>(ShardStore store, Func<ShardStore, ValueTask<T>> operation) : TaskCompletionSource<T>
+    private sealed class ForwardedRequest<T>(ShardStore store, Func<ShardStore, ValueTask<T>> operation) : ForwardedWork
     {
-        public static readonly SendOrPostCallback Run = static s => ((ForwardedRequest<T>)s!).Execute();
+        public static readonly SendOrPostCallback RunPosted = static s => ((ForwardedRequest<T>)s!).Run();
 
-        private void Execute()
+        public TaskCompletionSource<T> Completion { get; } = new();
+
+        public override void Run()
         {
             store.Statistics.ForwardedIn++;
             try
@@ -87,7 +126,7 @@ internal sealed class ShardSet(int count)
                 ValueTask<T> result = operation(store);
                 if (result.IsCompletedSuccessfully)
                 {
-                    TrySetResult(result.Result);
+                    Completion.TrySetResult(result.Result);
                 }
                 else
                 {
@@ -96,7 +135,7 @@ internal sealed class ShardSet(int count)
             }
             catch (Exception e)
             {
-                TrySetException(e);
+                Completion.TrySetException(e);
             }
         }
 
@@ -104,11 +143,11 @@ internal sealed class ShardSet(int count)
         {
             try
             {
-                TrySetResult(await result);
+                Completion.TrySetResult(await result);
             }
             catch (Exception e)
             {
-                TrySetException(e);
+                Completion.TrySetException(e);
             }
         }
     }

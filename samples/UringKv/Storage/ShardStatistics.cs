@@ -41,6 +41,9 @@ internal sealed class ShardStatistics(int shard)
     /// <summary>Values read from the log files (not from memory).</summary>
     public long DiskReads;
 
+    /// <summary>Bytes of values held in memory (small values, values being written, and the value cache).</summary>
+    public long ValueBytes;
+
     public long Compactions;
 
     /// <summary>Bytes of log freed by compaction.</summary>

@@ -136,12 +136,13 @@ internal sealed partial class ShardStore
             segment.WrittenLength = batch.FileOffset + batch.Length;
             Statistics.Batches++;
 
-            // Written: the file serves these values from now on; only small ones stay in memory.
+            // Written: the file can serve these values from now on; small ones, and larger ones while the cache has
+            // room, stay in memory.
             foreach (KeyEntry entry in batch.Entries)
             {
-                if (entry.Batch == batch && !entry.IsDeleted && entry.ValueLength > _inlineLimit)
+                if (entry.Batch == batch && !entry.IsDeleted && !KeepsValue(entry.ValueLength))
                 {
-                    entry.Value = null;
+                    SetValue(entry, null);
                 }
             }
 
@@ -186,6 +187,7 @@ internal sealed partial class ShardStore
                 entry.Batch = null;
                 if (entry.IsDeleted && _index.TryGetValue(entry.Key, out KeyEntry? current) && current == entry)
                 {
+                    SetValue(entry, null);
                     _index.Remove(entry.Key);
                 }
             }

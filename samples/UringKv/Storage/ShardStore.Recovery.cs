@@ -60,11 +60,13 @@ internal sealed partial class ShardStore
         {
             if (entry.IsDeleted)
             {
+                SetValue(entry, null);
                 _index.Remove(entry.Key);
             }
             else if (entry.Sequence < _flushSequence)
             {
                 entry.Segment.DeadBytes += entry.RecordSize;
+                SetValue(entry, null);
                 _index.Remove(entry.Key);
             }
         }
@@ -114,13 +116,13 @@ internal sealed partial class ShardStore
             segment.DeadBytes += size;
             entry.IsDeleted = true;
             entry.ValueLength = 0;
-            entry.Value = null;
+            SetValue(entry, null);
         }
         else
         {
             entry.IsDeleted = false;
             entry.ValueLength = header.ValueLength;
-            entry.Value = header.ValueLength <= _inlineLimit ? record[(LogRecord.HeaderSize + header.KeyLength)..].ToArray() : null;
+            SetValue(entry, KeepsValue(header.ValueLength) ? record[(LogRecord.HeaderSize + header.KeyLength)..].ToArray() : null);
         }
     }
 }

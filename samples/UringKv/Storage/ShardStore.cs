@@ -145,7 +145,7 @@ internal sealed partial class ShardStore
         batch.Segment.DeadBytes += size; // a tombstone is never live data
         entry.Segment.DeadBytes += entry.RecordSize;
         entry.IsDeleted = true;
-        entry.Value = null;
+        SetValue(entry, null);
         entry.Segment = batch.Segment;
         entry.Offset = offset;
         entry.RecordSize = size;
@@ -239,6 +239,7 @@ internal sealed partial class ShardStore
         }
 
         _index.Clear();
+        Statistics.ValueBytes = 0;
         _flushSequence = sequence;
         Statistics.Keys = 0;
         return AfterAcknowledged(batch, Reply.Ok);
@@ -260,6 +261,17 @@ internal sealed partial class ShardStore
     }
 
     private KeyEntry? Find(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out KeyEntry? entry) ? entry : null;
+
+    // Every change of an entry's in-memory value goes through here, to keep the count the cache budget is held to.
+    private void SetValue(KeyEntry entry, byte[]? value)
+    {
+        Statistics.ValueBytes += (value?.Length ?? 0) - (entry.Value?.Length ?? 0);
+        entry.Value = value;
+    }
+
+    // Whether a written value of this length stays in memory: always when small, else while the cache has room.
+    private bool KeepsValue(int length) =>
+        length <= _inlineLimit || Statistics.ValueBytes <= _options.ValueCacheBytes;
 
     private CommitBatch Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, KeyEntry? entry)
     {
@@ -285,7 +297,7 @@ internal sealed partial class ShardStore
         entry.RecordSize = size;
         entry.ValueLength = value.Length;
         entry.Sequence = sequence;
-        entry.Value = value.ToArray(); // until the record is written; kept after that only when small
+        SetValue(entry, value.ToArray()); // until the record is written; kept after that when small or cached
         entry.Batch = batch;
         batch.Entries.Add(entry);
         return batch;

@@ -19,4 +19,10 @@ internal sealed class StoreOptions
 
     /// <summary>Values up to this size stay in memory with their key (cheaper than the disk location beside them).</summary>
     public int InlineValueLimit { get; init; } = 32;
+
+    /// <summary>
+    /// Memory a shard may use to keep larger values beside their keys once they are written, so GET answers them
+    /// without reading the log. Past it, newly written values are read back from the log when asked for.
+    /// </summary>
+    public long ValueCacheBytes { get; init; } = 128L * 1024 * 1024;
 }

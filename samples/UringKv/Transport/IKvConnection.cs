@@ -11,6 +11,6 @@ internal interface IKvConnection : IDisposable
     /// <summary>Receives what has arrived (at least one byte), or 0 when the peer closed the connection.</summary>
     ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
-    /// <summary>Sends every byte of <paramref name="buffer"/>.</summary>
-    ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);
+    /// <summary>Sends every byte of <paramref name="buffer"/>; completes with its length.</summary>
+    ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);
 }

@@ -48,8 +48,8 @@ internal static class KvTransport
         public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
             socket.ReceiveAsync(buffer, cancellationToken);
 
-        public async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
-            await socket.SendAsync(buffer, cancellationToken);
+        public ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
+            socket.SendAsync(buffer, cancellationToken);
 
         public void Dispose() => socket.Dispose();
     }
