@@ -130,16 +130,18 @@ internal sealed class DeviceBudget
 
     /// <summary>
     /// Whether <paramref name="workerId"/>, with <paramref name="inFlight"/> operations on the device, should leave the
-    /// next unit to a waiting worker: one with fewer in flight, or as few when <paramref name="orEqual"/> (the unit was
-    /// just given back by this worker, so the turn passes to the other).
+    /// next unit to a waiting worker: one with fewer in flight by more than a batch less one, or by exactly that when
+    /// <paramref name="orEqual"/> (the unit was just given back by this worker, so the turn passes to the other). The
+    /// slack keeps workers that are about even from handing units back and forth, each hand-over a wake-up.
     /// </summary>
     public bool ShouldYield(int workerId, int inFlight, bool orEqual)
     {
+        int slack = Batch - 1;
         for (int i = 0; i < _waiting.Length; i++)
         {
             if (i != workerId && Volatile.Read(ref _waiting[i]) != 0)
             {
-                int theirs = Volatile.Read(ref _inFlight[i * Stride]);
+                int theirs = Volatile.Read(ref _inFlight[i * Stride]) + slack;
                 if (theirs < inFlight || (orEqual && theirs == inFlight))
                 {
                     return true;
