@@ -20,208 +20,170 @@ public sealed class PageCacheProbeTests
     [Test]
     public async Task CachedReads_AreServedByTheProbe()
     {
-        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
-        try
+        await using var probe = ProbedFile.Create(blocks: 32, rewriteTo: 0);
+        File.ReadAllBytes(probe.Path); // in the page cache
+
+        await probe.ReadAllAsync();
+
+        if (probe.Profile.NoWaitUnsupported)
         {
-            var faults = new ProbeFaults(rewriteTo: 0);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
-            FileProfile profile = FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
-            File.ReadAllBytes(path); // in the page cache
-
-            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
-
-            WorkerIoScheduler scheduler = runtime.Workers[0].IoScheduler!;
-            if (profile.NoWaitUnsupported)
-            {
-                // This file system does not take RWF_NOWAIT: the first probe learnt it, and the rest went without.
-                Assert.That(faults.WithNoWait, Is.EqualTo(1));
-                Assert.That(faults.WithoutNoWait, Is.EqualTo(32));
-            }
-            else
-            {
-                Assert.That(scheduler.ProbeHits, Is.EqualTo(32));
-                Assert.That(scheduler.ProbeMisses, Is.Zero);
-                Assert.That(faults.WithNoWait, Is.EqualTo(32));
-                Assert.That(faults.WithoutNoWait, Is.Zero);
-            }
+            // This file system does not take RWF_NOWAIT: the first probe learnt it, and the rest went without.
+            Assert.That(probe.Faults.WithNoWait, Is.EqualTo(1));
+            Assert.That(probe.Faults.WithoutNoWait, Is.EqualTo(32));
         }
-        finally
+        else
         {
-            File.Delete(path);
+            Assert.That(probe.Scheduler.ProbeHits, Is.EqualTo(32));
+            Assert.That(probe.Scheduler.ProbeMisses, Is.Zero);
+            Assert.That(probe.Faults.WithNoWait, Is.EqualTo(32));
+            Assert.That(probe.Faults.WithoutNoWait, Is.Zero);
         }
     }
 
     [Test]
     public async Task Misses_GoBackToTheKernelWithoutTheFlag_AndReturnTheData()
     {
-        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
-        try
-        {
-            var faults = new ProbeFaults(rewriteTo: -Errno.EAGAIN);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
-            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
+        await using var probe = ProbedFile.Create(blocks: 32, rewriteTo: -Errno.EAGAIN);
 
-            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+        await probe.ReadAllAsync();
 
-            WorkerIoScheduler scheduler = runtime.Workers[0].IoScheduler!;
-            Assert.Multiple(() =>
-            {
-                Assert.That(faults.Rewritten, Is.EqualTo(32));
-                Assert.That(scheduler.ProbeMisses, Is.EqualTo(32));
-                Assert.That(scheduler.ProbeHits, Is.Zero);
-                Assert.That(faults.WithoutNoWait, Is.EqualTo(32), "each miss went back once, without RWF_NOWAIT");
-                Assert.That(scheduler.Counters(UringIoClass.Foreground.Id).InFlight, Is.Zero);
-            });
-        }
-        finally
+        Assert.Multiple(() =>
         {
-            File.Delete(path);
-        }
+            Assert.That(probe.Faults.Rewritten, Is.EqualTo(32));
+            Assert.That(probe.Scheduler.ProbeMisses, Is.EqualTo(32));
+            Assert.That(probe.Scheduler.ProbeHits, Is.Zero);
+            Assert.That(probe.Faults.WithoutNoWait, Is.EqualTo(32), "each miss went back once, without RWF_NOWAIT");
+            Assert.That(probe.Scheduler.Counters(UringIoClass.Foreground.Id).InFlight, Is.Zero);
+        });
     }
 
     [Test]
     public async Task PartlyCachedProbe_IsReadAgainWhole()
     {
-        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
-        try
-        {
-            // The kernel stops a RWF_NOWAIT read at the first page it would wait for and returns what it copied.
-            var faults = new ProbeFaults(rewriteTo: BlockSize / 2);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
-            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
+        // The kernel stops a RWF_NOWAIT read at the first page it would wait for and returns what it copied.
+        await using var probe = ProbedFile.Create(blocks: 32, rewriteTo: BlockSize / 2);
 
-            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+        await probe.ReadAllAsync();
 
-            Assert.That(faults.Rewritten, Is.EqualTo(32));
-            Assert.That(faults.WithoutNoWait, Is.EqualTo(32), "each short probe was read again, whole, without RWF_NOWAIT");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.That(probe.Faults.Rewritten, Is.EqualTo(32));
+        Assert.That(probe.Faults.WithoutNoWait, Is.EqualTo(32), "each short probe was read again, whole, without RWF_NOWAIT");
     }
 
     [Test]
     public async Task ProbeAtTheEndOfTheFile_ReturnsWhatTheFileHas()
     {
-        string path = TestFiles.CreateRandom(BlockSize + 100, out byte[] content);
-        try
-        {
-            var faults = new ProbeFaults(rewriteTo: 0);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
-            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
-            File.ReadAllBytes(path);
+        await using var probe = ProbedFile.Create(blocks: 1, rewriteTo: 0, extraBytes: 100);
+        File.ReadAllBytes(probe.Path);
 
-            (int tail, int past) = await runtime.Workers[0].RunAsync(async () =>
-            {
-                byte[] buffer = new byte[BlockSize];
-                int crossing = await UringRandomAccess.ReadAsync(handle, buffer, BlockSize);
-                Assert.That(buffer.AsSpan(0, 100).SequenceEqual(content.AsSpan(BlockSize, 100)), Is.True);
-                return (crossing, await UringRandomAccess.ReadAsync(handle, buffer, 2 * BlockSize));
-            });
-
-            Assert.That(tail, Is.EqualTo(100), "a read across the end returns the bytes before it");
-            Assert.That(past, Is.Zero);
-        }
-        finally
+        (int tail, int past) = await probe.Runtime.Workers[0].RunAsync(async () =>
         {
-            File.Delete(path);
-        }
+            byte[] buffer = new byte[BlockSize];
+            int crossing = await UringRandomAccess.ReadAsync(probe.Handle, buffer, BlockSize);
+            Assert.That(buffer.AsSpan(0, 100).SequenceEqual(probe.Content.AsSpan(BlockSize, 100)), Is.True);
+            return (crossing, await UringRandomAccess.ReadAsync(probe.Handle, buffer, 2 * BlockSize));
+        });
+
+        Assert.That(tail, Is.EqualTo(100), "a read across the end returns the bytes before it");
+        Assert.That(past, Is.Zero);
     }
 
     [Test]
     public async Task MostlyMissingCache_ProbesOnlyASample_UntilTheCacheServesAgain()
     {
-        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
-        try
+        await using var probe = ProbedFile.Create(blocks: 32, rewriteTo: -Errno.EAGAIN);
+        File.ReadAllBytes(probe.Path);
+
+        // Every probe misses: after a window of 32, reads stop probing but for one in 16.
+        for (int pass = 0; pass < 2; pass++)
         {
-            var faults = new ProbeFaults(rewriteTo: -Errno.EAGAIN);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
-            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
-            File.ReadAllBytes(path);
-
-            // Every probe misses: after a window of 32, reads stop probing but for one in 16.
-            for (int pass = 0; pass < 2; pass++)
-            {
-                await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
-            }
-
-            Assert.That(faults.WithNoWait, Is.EqualTo(32 + 2), "32 probes, then 2 samples in the next 32 reads");
-
-            // The cache serves again: the sampled probes hit, and after a window of them every read probes again.
-            faults.RewriteTo = 0;
-            for (int pass = 0; pass < 17; pass++)
-            {
-                await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
-            }
-
-            int before = faults.WithNoWait;
-            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
-            Assert.That(faults.WithNoWait - before, Is.EqualTo(32), "probing again");
+            await probe.ReadAllAsync();
         }
-        finally
+
+        Assert.That(probe.Faults.WithNoWait, Is.EqualTo(32 + 2), "32 probes, then 2 samples in the next 32 reads");
+
+        // The cache serves again: the sampled probes hit, and after a window of them every read probes again.
+        probe.Faults.RewriteTo = 0;
+        for (int pass = 0; pass < 17; pass++)
         {
-            File.Delete(path);
+            await probe.ReadAllAsync();
         }
+
+        int before = probe.Faults.WithNoWait;
+        await probe.ReadAllAsync();
+        Assert.That(probe.Faults.WithNoWait - before, Is.EqualTo(32), "probing again");
     }
 
     [Test]
     public async Task RefusedFlag_IsRemembered_AndLaterReadsDoNotProbe()
     {
-        string path = TestFiles.CreateRandom(32 * BlockSize, out byte[] content);
-        try
-        {
-            var faults = new ProbeFaults(rewriteTo: -Errno.EOPNOTSUPP);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
-            FileProfile profile = FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64));
+        await using var probe = ProbedFile.Create(blocks: 32, rewriteTo: -Errno.EOPNOTSUPP);
 
-            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
+        await probe.ReadAllAsync();
 
-            Assert.That(profile.NoWaitUnsupported, Is.True);
-            Assert.That(faults.WithNoWait, Is.EqualTo(1), "only the first read probed");
-            Assert.That(faults.WithoutNoWait, Is.EqualTo(32));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.That(probe.Profile.NoWaitUnsupported, Is.True);
+        Assert.That(probe.Faults.WithNoWait, Is.EqualTo(1), "only the first read probed");
+        Assert.That(probe.Faults.WithoutNoWait, Is.EqualTo(32));
     }
 
     [Test]
     public async Task DirectFiles_AreNotProbed()
     {
-        string path = TestFiles.CreateRandom(16 * BlockSize, out byte[] content);
-        try
-        {
-            var faults = new ProbeFaults(rewriteTo: 0);
-            await using UringRuntime runtime = Create(faults);
-            using SafeFileHandle handle = File.OpenHandle(path);
+        // An O_DIRECT profile (alignment 1, so any buffer passes the checks): every read reaches the device anyway.
+        await using var probe = ProbedFile.Create(blocks: 16, rewriteTo: 0, direct: new DirectIoAlignment(1, 1, "test"));
 
-            // An O_DIRECT profile (alignment 1, so any buffer passes the checks): every read reaches the device anyway.
-            FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64), new DirectIoAlignment(1, 1, "test"));
+        await probe.ReadAllAsync();
 
-            await runtime.Workers[0].RunAsync(() => ReadAllAsync(handle, content));
-
-            Assert.That(faults.WithNoWait, Is.Zero);
-            Assert.That(faults.WithoutNoWait, Is.EqualTo(16));
-            Assert.That(runtime.Workers[0].IoScheduler!.Counters(UringIoClass.Foreground.Id).Completed, Is.EqualTo(16));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        Assert.That(probe.Faults.WithNoWait, Is.Zero);
+        Assert.That(probe.Faults.WithoutNoWait, Is.EqualTo(16));
+        Assert.That(probe.Scheduler.Counters(UringIoClass.Foreground.Id).Completed, Is.EqualTo(16));
     }
 
-    private static UringRuntime Create(ProbeFaults faults)
+    /// <summary>A file of random blocks on a made-up device, and a one-worker runtime whose ring rewrites the probes' results.</summary>
+    private sealed class ProbedFile : IAsyncDisposable
     {
-        var options = new UringRuntimeOptions { WorkerCount = 1, Backend = UringBackend.IoUring, RingEntries = 64, RingFaults = _ => faults };
-        return new UringRuntime(options);
+        private ProbedFile(string path, byte[] content, ProbeFaults faults, UringRuntime runtime, SafeFileHandle handle, FileProfile profile)
+        {
+            Path = path;
+            Content = content;
+            Faults = faults;
+            Runtime = runtime;
+            Handle = handle;
+            Profile = profile;
+        }
+
+        public string Path { get; }
+
+        public byte[] Content { get; }
+
+        public ProbeFaults Faults { get; }
+
+        public UringRuntime Runtime { get; }
+
+        public SafeFileHandle Handle { get; }
+
+        public FileProfile Profile { get; }
+
+        public WorkerIoScheduler Scheduler => Runtime.Workers[0].IoScheduler!;
+
+        public static ProbedFile Create(int blocks, int rewriteTo, int extraBytes = 0, DirectIoAlignment? direct = null)
+        {
+            string path = TestFiles.CreateRandom(blocks * BlockSize + extraBytes, out byte[] content);
+            var faults = new ProbeFaults(rewriteTo);
+            var runtime = new UringRuntime(new UringRuntimeOptions { WorkerCount = 1, Backend = UringBackend.IoUring, RingEntries = 64, RingFaults = _ => faults });
+            SafeFileHandle handle = File.OpenHandle(path);
+            FileProfile profile = FileProfile.Attribute(handle, BlockDevice.CreateSynthetic("test", 64), direct);
+            return new ProbedFile(path, content, faults, runtime, handle, profile);
+        }
+
+        /// <summary>Reads every whole block once, in order, on the worker, checking each block's bytes.</summary>
+        public Task ReadAllAsync() => Runtime.Workers[0].RunAsync(() => PageCacheProbeTests.ReadAllAsync(Handle, Content));
+
+        public async ValueTask DisposeAsync()
+        {
+            await Runtime.DisposeAsync();
+            Handle.Dispose();
+            File.Delete(Path);
+        }
     }
 
     private static async Task ReadAllAsync(SafeFileHandle handle, byte[] content)
