@@ -36,9 +36,9 @@ public class OpPathBenchmarks : IDisposable
     [Params(1, 32)]
     public int Concurrency { get; set; }
 
-    /// <summary>The device-aware I/O scheduler on (reads tried on the page cache first, device capacity) or off.</summary>
-    [Params(true, false)]
-    public bool IoScheduler { get; set; } = true;
+    /// <summary>The device-aware I/O scheduler: on (device capacity, reads tried on the page cache first), on without the page-cache probes, or off.</summary>
+    [Params("on", "no-probe", "off")]
+    public string IoScheduler { get; set; } = "on";
 
     [GlobalSetup]
     public void Setup()
@@ -49,7 +49,8 @@ public class OpPathBenchmarks : IDisposable
             RegisteredBufferCount = 32,
             RegisteredBufferSize = BlockSize,
         };
-        options.IoScheduler.Enabled = IoScheduler;
+        options.IoScheduler.Enabled = IoScheduler != "off";
+        options.IoScheduler.TryPageCacheFirst = IoScheduler == "on";
         _runtime = new UringRuntime(options);
         _worker = _runtime.Workers[0];
 
