@@ -40,8 +40,11 @@ public class FastPathHotPathTests
         UringWorker worker = _runtime.Workers[0];
         return worker.RunAsync(async () =>
         {
+            // A long warm-up: the first tens of thousands of reads may pay one-time costs (a 4.4 KB allocation was
+            // seen once, in a full suite right after a clean build, within the 100,000 reads that followed a warm-up
+            // of 1,000); the claim is about the steady state.
             Memory<byte> memory = buffer();
-            for (int i = 0; i < 1000; i++)
+            for (int i = 0; i < 20_000; i++)
             {
                 Assert.That(await read(memory, (i % 64) * (long)BlockSize), Is.EqualTo(BlockSize));
             }
