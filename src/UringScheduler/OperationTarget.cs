@@ -60,9 +60,11 @@ internal readonly struct OperationTarget
     public void RouteTo(IoOperation op)
     {
         FileProfile? profile = _file?.Profile ?? _profile;
-        if (profile?.Device is { } device && op.DeviceWork != DeviceWork.None)
+        DeviceWork work;
+        if (profile?.Device is { } device && (work = op.DeviceWork) != DeviceWork.None)
         {
             op.Ticket.Device = device;
+            op.Ticket.Read = work == DeviceWork.Read;
             op.Ticket.ClassId = (_file?.IoClass ?? _ioClass ?? UringIoClass.Foreground).Id;
             op.Ticket.Buffered = profile.DirectAlignment is null && !profile.NoWaitUnsupported;
             op.Ticket.File = profile;

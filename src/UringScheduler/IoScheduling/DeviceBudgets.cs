@@ -56,19 +56,4 @@ internal sealed class DeviceBudgets
             return created;
         }
     }
-
-    /// <summary>The budgets made so far (for metrics and logs).</summary>
-    public IEnumerable<DeviceBudget> All
-    {
-        get
-        {
-            foreach (DeviceBudget? budget in Volatile.Read(ref _byDevice))
-            {
-                if (budget is not null)
-                {
-                    yield return budget;
-                }
-            }
-        }
-    }
 }

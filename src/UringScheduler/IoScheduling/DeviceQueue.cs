@@ -55,8 +55,13 @@ internal sealed class DeviceQueue
     /// <summary>This worker's requests on the device (holding a unit).</summary>
     public int InFlight { get; private set; }
 
-    /// <summary>Whether the next buffered read should be tried on the page cache first (see the probe windows above).</summary>
-    public bool ShouldProbe()
+    /// <summary>
+    /// Whether <paramref name="op"/> goes out as a page-cache probe: a buffered read, on a worker that probes, while the
+    /// probe windows above say the cache is worth asking.
+    /// </summary>
+    public bool WantsProbe(IoOperation op) => op.Ticket.Read && op.Ticket.Buffered && _owner.Probes && ShouldProbe();
+
+    private bool ShouldProbe()
     {
         if (!_sampling)
         {
@@ -87,9 +92,6 @@ internal sealed class DeviceQueue
         _probeOutcomes = 0;
     }
 
-    /// <summary>Whether reads are probing only one in <c>SampleEvery</c>: the cache has served under a quarter of recent probes.</summary>
-    public bool Sampling => _sampling;
-
     /// <summary>Takes a unit for <paramref name="op"/>, or queues it when none is free within the limit. True when it may go to the kernel now.</summary>
     public bool TryAdmit(IoOperation op, bool probe, int shares)
     {
@@ -115,7 +117,7 @@ internal sealed class DeviceQueue
     /// <summary>Gives back the unit of a request that completed, then serves the queue.</summary>
     public void Release(IoOperation op)
     {
-        if (op.DeviceWork == DeviceWork.Read && !op.Ticket.NoWait)
+        if (Budget.TracksLatency && op.Ticket.Read && !op.Ticket.NoWait)
         {
             // A read that reached the device (not a probe the cache served): its time there feeds the latency goal.
             _readTicks += Stopwatch.GetTimestamp() - op.Ticket.StartedAt;
@@ -159,7 +161,7 @@ internal sealed class DeviceQueue
             }
 
             IoOperation op = Dequeue();
-            Start(op, noWait: op.Ticket.Buffered && op.DeviceWork == DeviceWork.Read && _owner.Probes && ShouldProbe());
+            Start(op, noWait: WantsProbe(op));
             _owner.Dispatch(op);
         }
 

@@ -50,8 +50,7 @@ internal sealed class WorkerIoScheduler
     public void Submit(IoOperation op)
     {
         DeviceQueue queue = QueueOf((BlockDevice)op.Ticket.Device!);
-        bool probe = Probes && op.Ticket.Buffered && op.DeviceWork == DeviceWork.Read && queue.ShouldProbe();
-        if (queue.TryAdmit(op, probe, SharesOf(op.Ticket.ClassId)))
+        if (queue.TryAdmit(op, queue.WantsProbe(op), SharesOf(op.Ticket.ClassId)))
         {
             _dispatcher.SubmitToEngine(op);
         }

@@ -23,6 +23,9 @@ internal struct DeviceTicket
     /// <summary>Whether the file is not open with <c>O_DIRECT</c>, so a read may be served from the page cache.</summary>
     public bool Buffered;
 
+    /// <summary>Whether the request is a read (<see cref="DeviceWork.Read"/>): one that may be a page-cache probe, and whose time on the device feeds a latency goal.</summary>
+    public bool Read;
+
     /// <summary>Whether the request holds one unit of its device's capacity.</summary>
     public bool HoldsUnit;
 
