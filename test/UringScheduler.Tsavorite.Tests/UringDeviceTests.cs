@@ -330,10 +330,21 @@ public sealed class UringDeviceTests
         ReadBatchOnThread(2000);
         await WorkerAllocatedBytesAsync(runtime);
         ReadBatchOnThread(2000);
-        long workersBefore = await WorkerAllocatedBytesAsync(runtime);
-        ReadBatchOnThread(Reads);
-        long workersBytes = await WorkerAllocatedBytesAsync(runtime) - workersBefore;
-        TestContext.Out.WriteLine($"{submitterBytes} bytes allocated by the submitting thread, {workersBytes} by the workers over {Reads} reads");
+
+        // Three windows: a one-time cost on a worker (46 KB was seen once in a full suite, never alone) lands in one of
+        // them, while anything paid per read shows in all three. The claim is checked on the quietest window.
+        long workersBytes = long.MaxValue, leastSubmitterBytes = long.MaxValue;
+        for (int window = 0; window < 3; window++)
+        {
+            long workersBefore = await WorkerAllocatedBytesAsync(runtime);
+            ReadBatchOnThread(Reads);
+            long workersWindow = await WorkerAllocatedBytesAsync(runtime) - workersBefore;
+            TestContext.Out.WriteLine($"window {window}: {submitterBytes} bytes allocated by the submitting thread, {workersWindow} by the workers over {Reads} reads");
+            workersBytes = Math.Min(workersBytes, workersWindow);
+            leastSubmitterBytes = Math.Min(leastSubmitterBytes, submitterBytes);
+        }
+
+        submitterBytes = leastSubmitterBytes;
 
         // Counted per thread (the submitter and the workers), so the test host's own threads do not count. The
         // probe that reads the workers' counters allocates a little itself; 16 bytes per read would be 64 KB.

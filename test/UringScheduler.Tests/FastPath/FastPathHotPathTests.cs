@@ -9,6 +9,7 @@ public class FastPathHotPathTests
 {
     private const int Reads = 100_000;
     private const int BlockSize = 4096;
+    private const int Windows = 4;
 
     private UringRuntime _runtime = null!;
     private string _path = null!;
@@ -30,7 +31,15 @@ public class FastPathHotPathTests
         File.Delete(_path);
     }
 
-    private sealed record Measured(long ThreadPoolItems, long Allocated, long FixedFileOps, long FixedBufferOps);
+    private sealed record Measured(long ThreadPoolItems, long[] AllocatedPerWindow, long FixedFileOps, long FixedBufferOps)
+    {
+        // A one-time cost on the worker (a 4.4 KB allocation was seen once in a full suite, never alone) lands in one
+        // window; anything paid per read shows in every window. So the claim is checked on the quietest window.
+        public double LeastAllocatedPerRead => AllocatedPerWindow.Min() / (double)(Reads / Windows);
+
+        public override string ToString() =>
+            $"ThreadPool items {ThreadPoolItems}, allocated per window of {Reads / Windows} reads [{string.Join(", ", AllocatedPerWindow)}], fixed-file ops {FixedFileOps}, fixed-buffer ops {FixedBufferOps}";
+    }
 
     // Warms up, then reads Reads blocks with one read in flight and measures what moved on the worker meanwhile.
     private Task<Measured> MeasureAsync(Func<Memory<byte>> buffer) => MeasureAsync(buffer, (memory, offset) => _file.ReadAsync(memory, offset));
@@ -51,15 +60,21 @@ public class FastPathHotPathTests
 
             long fixedFiles = worker.FixedFileOperations, fixedBuffers = worker.FixedBufferOperations;
             long items = ThreadPool.CompletedWorkItemCount;
-            long allocated = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Reads; i++)
+            long[] allocated = new long[Windows];
+            for (int window = 0; window < Windows; window++)
             {
-                await read(memory, (i % 64) * (long)BlockSize);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = window * (Reads / Windows); i < (window + 1) * (Reads / Windows); i++)
+                {
+                    await read(memory, (i % 64) * (long)BlockSize);
+                }
+
+                allocated[window] = GC.GetAllocatedBytesForCurrentThread() - before;
             }
 
             return new Measured(
                 ThreadPool.CompletedWorkItemCount - items,
-                GC.GetAllocatedBytesForCurrentThread() - allocated,
+                allocated,
                 worker.FixedFileOperations - fixedFiles,
                 worker.FixedBufferOperations - fixedBuffers);
         });
@@ -73,7 +88,7 @@ public class FastPathHotPathTests
         TestContext.Out.WriteLine(m);
         Assert.That(m.FixedFileOps, Is.EqualTo(Reads), "every read should name the registered slot");
         Assert.That(m.ThreadPoolItems, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
-        Assert.That(m.Allocated / (double)Reads, Is.LessThan(0.01));
+        Assert.That(m.LeastAllocatedPerRead, Is.LessThan(0.01));
     }
 
     [Test]
@@ -85,7 +100,7 @@ public class FastPathHotPathTests
         Assert.That(m.FixedFileOps, Is.EqualTo(Reads), "every read should name the registered slot");
         Assert.That(m.FixedBufferOps, Is.EqualTo(Reads), "every read should go out as READ_FIXED");
         Assert.That(m.ThreadPoolItems, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
-        Assert.That(m.Allocated / (double)Reads, Is.LessThan(0.01));
+        Assert.That(m.LeastAllocatedPerRead, Is.LessThan(0.01));
     }
 
     [Test]
@@ -96,6 +111,6 @@ public class FastPathHotPathTests
         TestContext.Out.WriteLine(m);
         Assert.That(m.FixedBufferOps, Is.EqualTo(Reads), "every read should go out as READ_FIXED");
         Assert.That(m.ThreadPoolItems, Is.LessThan(Reads / 1000), "anything per read would show as one item per read; the test host queues a few of its own");
-        Assert.That(m.Allocated / (double)Reads, Is.LessThan(0.01));
+        Assert.That(m.LeastAllocatedPerRead, Is.LessThan(0.01));
     }
 }
