@@ -142,7 +142,7 @@ internal sealed partial class ShardStore
             {
                 if (entry.Batch == batch && !entry.IsDeleted && !KeepsValue(entry.ValueLength))
                 {
-                    SetValue(entry, null);
+                    DropValue(entry);
                 }
             }
 
@@ -187,7 +187,7 @@ internal sealed partial class ShardStore
                 entry.Batch = null;
                 if (entry.IsDeleted && _index.TryGetValue(entry.Key, out KeyEntry? current) && current == entry)
                 {
-                    SetValue(entry, null);
+                    DropValue(entry);
                     _index.Remove(entry.Key);
                 }
             }

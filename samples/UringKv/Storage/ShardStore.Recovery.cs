@@ -60,13 +60,13 @@ internal sealed partial class ShardStore
         {
             if (entry.IsDeleted)
             {
-                SetValue(entry, null);
+                DropValue(entry);
                 _index.Remove(entry.Key);
             }
             else if (entry.Sequence < _flushSequence)
             {
                 entry.Segment.DeadBytes += entry.RecordSize;
-                SetValue(entry, null);
+                DropValue(entry);
                 _index.Remove(entry.Key);
             }
         }
@@ -107,6 +107,7 @@ internal sealed partial class ShardStore
             entry.Segment.DeadBytes += entry.RecordSize;
         }
 
+        DropValue(entry);
         entry.Segment = segment;
         entry.Offset = offset;
         entry.RecordSize = size;
@@ -116,13 +117,15 @@ internal sealed partial class ShardStore
             segment.DeadBytes += size;
             entry.IsDeleted = true;
             entry.ValueLength = 0;
-            SetValue(entry, null);
         }
         else
         {
             entry.IsDeleted = false;
             entry.ValueLength = header.ValueLength;
-            SetValue(entry, KeepsValue(header.ValueLength) ? record[(LogRecord.HeaderSize + header.KeyLength)..].ToArray() : null);
+            if (KeepsValue(header.ValueLength))
+            {
+                StoreValue(entry, record[(LogRecord.HeaderSize + header.KeyLength)..]);
+            }
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed partial class ShardStore
     private readonly Dictionary<byte[], KeyEntry> _index = new(KeyComparer.Instance);
     private readonly Dictionary<byte[], KeyEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
     private readonly List<Segment> _segments = [];
+    private readonly ValueArena _values = new();
     private readonly StoreOptions _options;
     private readonly ILogger _logger;
     private readonly UringWorker _worker;
@@ -71,9 +72,10 @@ internal sealed partial class ShardStore
             return AfterAcknowledged(entry.Batch, Reply.Nil);
         }
 
-        if (entry.Value is byte[] value)
+        if (entry.ValueArray is not null)
         {
-            return AfterAcknowledged(entry.Batch, Reply.FromBulk(value));
+            // A copy: the slot may hold another value by the time the reply is written.
+            return AfterAcknowledged(entry.Batch, Reply.FromBulkCopy(entry.Value));
         }
 
         return ReadValueAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch);
@@ -145,7 +147,7 @@ internal sealed partial class ShardStore
         batch.Segment.DeadBytes += size; // a tombstone is never live data
         entry.Segment.DeadBytes += entry.RecordSize;
         entry.IsDeleted = true;
-        SetValue(entry, null);
+        DropValue(entry);
         entry.Segment = batch.Segment;
         entry.Offset = offset;
         entry.RecordSize = size;
@@ -193,7 +195,7 @@ internal sealed partial class ShardStore
         if (entry is { IsDeleted: false })
         {
             // Values longer than the inline limit are not in memory, and cannot be integers either.
-            if (entry.Value is not byte[] text || !RespParser.TryParseInt64(text, out current))
+            if (entry.ValueArray is null || !RespParser.TryParseInt64(entry.Value, out current))
             {
                 return AfterAcknowledged(entry.Batch, Reply.FromError("ERR value is not an integer or out of range"));
             }
@@ -236,9 +238,11 @@ internal sealed partial class ShardStore
             }
 
             entry.Batch = null; // its batch must not touch the index for it any more
+            entry.ValueArray = null; // its slot goes with the arena's slabs
         }
 
         _index.Clear();
+        _values.Clear();
         Statistics.ValueBytes = 0;
         _flushSequence = sequence;
         Statistics.Keys = 0;
@@ -262,11 +266,25 @@ internal sealed partial class ShardStore
 
     private KeyEntry? Find(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out KeyEntry? entry) ? entry : null;
 
-    // Every change of an entry's in-memory value goes through here, to keep the count the cache budget is held to.
-    private void SetValue(KeyEntry entry, byte[]? value)
+    // Every change of an entry's in-memory value goes through these two, to keep the count the cache budget is held
+    // to and to give the value's slot back. An entry's value in memory is ValueLength bytes long: it is dropped
+    // before ValueLength changes.
+    private void StoreValue(KeyEntry entry, ReadOnlySpan<byte> value)
     {
-        Statistics.ValueBytes += (value?.Length ?? 0) - (entry.Value?.Length ?? 0);
-        entry.Value = value;
+        DropValue(entry);
+        entry.ValueArray = _values.Store(value, out int offset);
+        entry.ValueOffset = offset;
+        Statistics.ValueBytes += value.Length;
+    }
+
+    private void DropValue(KeyEntry entry)
+    {
+        if (entry.ValueArray is byte[] array)
+        {
+            _values.Free(array, entry.ValueOffset, entry.ValueLength);
+            Statistics.ValueBytes -= entry.ValueLength;
+            entry.ValueArray = null;
+        }
     }
 
     // Whether a written value of this length stays in memory: always when small, else while the cache has room.
@@ -292,12 +310,13 @@ internal sealed partial class ShardStore
             entry.Segment.DeadBytes += entry.RecordSize;
         }
 
+        DropValue(entry);
         entry.Segment = batch.Segment;
         entry.Offset = offset;
         entry.RecordSize = size;
         entry.ValueLength = value.Length;
         entry.Sequence = sequence;
-        SetValue(entry, value.ToArray()); // until the record is written; kept after that when small or cached
+        StoreValue(entry, value); // until the record is written; kept after that when small or cached
         entry.Batch = batch;
         batch.Entries.Add(entry);
         return batch;
