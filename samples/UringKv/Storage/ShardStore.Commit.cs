@@ -14,6 +14,7 @@ internal sealed partial class ShardStore
     private Segment? _active;
     private CommitBatch? _open;
     private CommitBatch? _lastBatch;
+    private List<KeyEntry>? _spareEntries;
     private long _nextBatchSequence = 1;
     private bool _committing;
     private bool _directoryNeedsSync;
@@ -38,7 +39,8 @@ internal sealed partial class ShardStore
         Segment segment = _active!;
         if (_open is null)
         {
-            _open = new CommitBatch(segment, segment.Length, _nextBatchSequence++);
+            _open = new CommitBatch(segment, segment.Length, _nextBatchSequence++, _spareEntries ?? []);
+            _spareEntries = null;
             _lastBatch = _open;
             segment.PendingBatches++;
         }
@@ -193,6 +195,7 @@ internal sealed partial class ShardStore
             }
         }
 
+        _spareEntries = batch.TakeEntries();
         batch.Acknowledge();
     }
 
