@@ -187,10 +187,9 @@ internal sealed partial class ShardStore
             if (entry.Batch == batch)
             {
                 entry.Batch = null;
-                if (entry.IsDeleted && _index.TryGetValue(entry.Key, out KeyEntry? current) && current == entry)
+                if (entry.IsDeleted && _index.Remove(entry))
                 {
                     DropValue(entry);
-                    _index.Remove(entry.Key);
                 }
             }
         }

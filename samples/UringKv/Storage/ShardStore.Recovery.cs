@@ -56,18 +56,18 @@ internal sealed partial class ShardStore
             _nextSegmentId = Math.Max(_nextSegmentId, id + 1);
         }
 
-        foreach (KeyEntry entry in _index.Values)
+        foreach (KeyEntry entry in _index.ToArray())
         {
             if (entry.IsDeleted)
             {
                 DropValue(entry);
-                _index.Remove(entry.Key);
+                _index.Remove(entry);
             }
             else if (entry.Sequence < _flushSequence)
             {
                 entry.Segment.DeadBytes += entry.RecordSize;
                 DropValue(entry);
-                _index.Remove(entry.Key);
+                _index.Remove(entry);
             }
         }
 
@@ -100,7 +100,7 @@ internal sealed partial class ShardStore
         if (entry is null)
         {
             entry = new KeyEntry(key.ToArray());
-            _index.Add(entry.Key, entry);
+            _index.Add(entry);
         }
         else if (!entry.IsDeleted)
         {

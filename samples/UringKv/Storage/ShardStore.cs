@@ -18,8 +18,7 @@ namespace UringKv.Storage;
 /// </remarks>
 internal sealed partial class ShardStore
 {
-    private readonly Dictionary<byte[], KeyEntry> _index = new(KeyComparer.Instance);
-    private readonly Dictionary<byte[], KeyEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly KeyIndex _index = new();
     private readonly List<Segment> _segments = [];
     private readonly ValueArena _values = new();
     private readonly StoreOptions _options;
@@ -44,7 +43,6 @@ internal sealed partial class ShardStore
         _directory = System.IO.Path.Combine(options.Directory, $"shard-{shard:D2}");
         // An integer's text is at most 20 bytes: keeping those in memory lets INCR decide without a disk read.
         _inlineLimit = Math.Max(20, options.InlineValueLimit);
-        _lookup = _index.GetAlternateLookup<ReadOnlySpan<byte>>();
         Statistics = new ShardStatistics(shard);
     }
 
@@ -230,7 +228,7 @@ internal sealed partial class ShardStore
 
         (CommitBatch batch, _, ulong sequence, int size) = Append(RecordType.Flush, default, default);
         batch.Segment.DeadBytes += size;
-        foreach (KeyEntry entry in _index.Values)
+        foreach (KeyEntry entry in _index.ToArray())
         {
             if (!entry.IsDeleted)
             {
@@ -264,7 +262,7 @@ internal sealed partial class ShardStore
         }
     }
 
-    private KeyEntry? Find(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out KeyEntry? entry) ? entry : null;
+    private KeyEntry? Find(ReadOnlySpan<byte> key) => _index.Find(key);
 
     // Every change of an entry's in-memory value goes through these two, to keep the count the cache budget is held
     // to and to give the value's slot back. An entry's value in memory is ValueLength bytes long: it is dropped
@@ -297,7 +295,7 @@ internal sealed partial class ShardStore
         if (entry is null)
         {
             entry = new KeyEntry(key.ToArray());
-            _index.Add(entry.Key, entry);
+            _index.Add(entry);
             Statistics.Keys++;
         }
         else if (entry.IsDeleted)
