@@ -8,6 +8,11 @@ namespace UringKv.Protocol;
 /// </summary>
 internal readonly struct Reply
 {
+    // The buffers of FromBulkCopy: rented on the shard's worker and returned on the connection's, which is another
+    // worker's for a forwarded request. ArrayPool<byte>.Shared keeps few arrays beyond each thread's own, so a
+    // steady flow from one worker to another would allocate most of them; this pool keeps enough for that flow.
+    private static readonly ArrayPool<byte> s_copies = ArrayPool<byte>.Create(maxArrayLength: 4096, maxArraysPerBucket: 4096);
+
     private Reply(ReplyKind kind, long integer, object? payload)
     {
         Kind = kind;
@@ -35,7 +40,7 @@ internal readonly struct Reply
     public static Reply FromBulk(byte[]? value) => value is null ? Nil : new(ReplyKind.Bulk, 0, value);
 
     /// <summary>
-    /// A bulk string copied into a buffer rented from <see cref="ArrayPool{T}.Shared"/>, which goes back to the pool
+    /// A bulk string copied into a pooled buffer (values of up to 4 KiB are pooled), which goes back to the pool
     /// when the reply is written: for a value whose memory may be reused before then. Such a reply is written once.
     /// </summary>
     public static Reply FromBulkCopy(ReadOnlySpan<byte> value)
@@ -45,7 +50,7 @@ internal readonly struct Reply
             return new(ReplyKind.Bulk, 0, Array.Empty<byte>());
         }
 
-        byte[] copy = ArrayPool<byte>.Shared.Rent(value.Length);
+        byte[] copy = s_copies.Rent(value.Length);
         value.CopyTo(copy);
         return new(ReplyKind.PooledBulk, value.Length, copy);
     }
@@ -73,7 +78,7 @@ internal readonly struct Reply
                 break;
             case ReplyKind.PooledBulk:
                 writer.WriteBulk(((byte[])Payload!).AsSpan(0, (int)Integer));
-                ArrayPool<byte>.Shared.Return((byte[])Payload!);
+                s_copies.Return((byte[])Payload!);
                 break;
             case ReplyKind.Error:
                 writer.WriteError((string)Payload!);
