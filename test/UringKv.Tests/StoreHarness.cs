@@ -52,7 +52,7 @@ internal sealed class StoreHarness : IAsyncDisposable
     {
         Reply reply = await Store!.Get(Bytes(key));
         Assert.That(reply.Kind, Is.Not.EqualTo(ReplyKind.Error), () => (string)reply.Payload!);
-        return reply.Kind == ReplyKind.Bulk ? System.Text.Encoding.UTF8.GetString((byte[])reply.Payload!) : null;
+        return reply.Kind is ReplyKind.Bulk or ReplyKind.PooledBulk ? System.Text.Encoding.UTF8.GetString(reply.Bulk) : null;
     });
 
     public Task<int> DeleteAsync(string key) => RunAsync(async () =>

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace UringKv.Protocol;
 
 /// <summary>
@@ -6,6 +8,11 @@ namespace UringKv.Protocol;
 /// </summary>
 internal readonly struct Reply
 {
+    // The buffers of FromBulkCopy: rented on the shard's worker and returned on the connection's, which is another
+    // worker's for a forwarded request. ArrayPool<byte>.Shared keeps few arrays beyond each thread's own, so a
+    // steady flow from one worker to another would allocate most of them; this pool keeps enough for that flow.
+    private static readonly ArrayPool<byte> s_copies = ArrayPool<byte>.Create(maxArrayLength: 4096, maxArraysPerBucket: 4096);
+
     private Reply(ReplyKind kind, long integer, object? payload)
     {
         Kind = kind;
@@ -32,6 +39,25 @@ internal readonly struct Reply
 
     public static Reply FromBulk(byte[]? value) => value is null ? Nil : new(ReplyKind.Bulk, 0, value);
 
+    /// <summary>
+    /// A bulk string copied into a pooled buffer (values of up to 4 KiB are pooled), which goes back to the pool
+    /// when the reply is written: for a value whose memory may be reused before then. Such a reply is written once.
+    /// </summary>
+    public static Reply FromBulkCopy(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return new(ReplyKind.Bulk, 0, Array.Empty<byte>());
+        }
+
+        byte[] copy = s_copies.Rent(value.Length);
+        value.CopyTo(copy);
+        return new(ReplyKind.PooledBulk, value.Length, copy);
+    }
+
+    /// <summary>The bytes of a <see cref="ReplyKind.Bulk"/> or <see cref="ReplyKind.PooledBulk"/> reply.</summary>
+    public ReadOnlySpan<byte> Bulk => Kind == ReplyKind.PooledBulk ? ((byte[])Payload!).AsSpan(0, (int)Integer) : (byte[])Payload!;
+
     public static Reply FromError(string message) => new(ReplyKind.Error, 0, message);
 
     public static Reply FromSimple(string text) => new(ReplyKind.Simple, 0, text);
@@ -49,6 +75,10 @@ internal readonly struct Reply
                 break;
             case ReplyKind.Bulk:
                 writer.WriteBulk((byte[])Payload!);
+                break;
+            case ReplyKind.PooledBulk:
+                writer.WriteBulk(((byte[])Payload!).AsSpan(0, (int)Integer));
+                s_copies.Return((byte[])Payload!);
                 break;
             case ReplyKind.Error:
                 writer.WriteError((string)Payload!);
@@ -78,6 +108,9 @@ internal enum ReplyKind
     None,
     Integer,
     Bulk,
+
+    /// <summary>A bulk string in a pooled buffer (<see cref="Reply.FromBulkCopy"/>): <see cref="Reply.Integer"/> is its length.</summary>
+    PooledBulk,
     Error,
     Simple,
     Raw,

@@ -7,8 +7,11 @@ namespace UringKv.Storage;
 /// The records one shard appended while its previous batch was being committed (or within one loop turn): written
 /// with one write, made durable with one fdatasync, acknowledged together.
 /// </summary>
-internal sealed class CommitBatch(Segment segment, long fileOffset, long sequence)
+internal sealed class CommitBatch(Segment segment, long fileOffset, long sequence, List<KeyEntry> entries)
 {
+    // A list that grew past this (a very large batch) is not handed on to a later batch.
+    private const int KeptEntriesCapacity = 64 * 1024;
+
     private readonly TaskCompletionSource _acknowledged = new();
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
     private Task<Reply>? _ok;
@@ -23,7 +26,7 @@ internal sealed class CommitBatch(Segment segment, long fileOffset, long sequenc
     public int Length { get; private set; }
 
     /// <summary>Entries whose newest record is in this batch (some may have moved on to a later batch since).</summary>
-    public List<KeyEntry> Entries { get; } = [];
+    public List<KeyEntry> Entries { get; private set; } = entries;
 
     public int RecordCount { get; private set; }
 
@@ -74,6 +77,18 @@ internal sealed class CommitBatch(Segment segment, long fileOffset, long sequenc
     public void Acknowledge() => _acknowledged.TrySetResult();
 
     public void Fail(Exception error) => _acknowledged.TrySetException(error);
+
+    /// <summary>
+    /// Once the batch is acknowledged: its list of entries, emptied, for a later batch (so that the lists of a
+    /// shard's batches are not allocated and grown again for every batch); null when it is too large to keep.
+    /// </summary>
+    public List<KeyEntry>? TakeEntries()
+    {
+        List<KeyEntry> entries = Entries;
+        Entries = [];
+        entries.Clear();
+        return entries.Capacity <= KeptEntriesCapacity ? entries : null;
+    }
 
     /// <summary>Gives the buffer back once the batch is written.</summary>
     public void ReleaseBuffer()

@@ -14,6 +14,7 @@ internal sealed partial class ShardStore
     private Segment? _active;
     private CommitBatch? _open;
     private CommitBatch? _lastBatch;
+    private List<KeyEntry>? _spareEntries;
     private long _nextBatchSequence = 1;
     private bool _committing;
     private bool _directoryNeedsSync;
@@ -38,7 +39,8 @@ internal sealed partial class ShardStore
         Segment segment = _active!;
         if (_open is null)
         {
-            _open = new CommitBatch(segment, segment.Length, _nextBatchSequence++);
+            _open = new CommitBatch(segment, segment.Length, _nextBatchSequence++, _spareEntries ?? []);
+            _spareEntries = null;
             _lastBatch = _open;
             segment.PendingBatches++;
         }
@@ -142,7 +144,7 @@ internal sealed partial class ShardStore
             {
                 if (entry.Batch == batch && !entry.IsDeleted && !KeepsValue(entry.ValueLength))
                 {
-                    SetValue(entry, null);
+                    DropValue(entry);
                 }
             }
 
@@ -185,14 +187,14 @@ internal sealed partial class ShardStore
             if (entry.Batch == batch)
             {
                 entry.Batch = null;
-                if (entry.IsDeleted && _index.TryGetValue(entry.Key, out KeyEntry? current) && current == entry)
+                if (entry.IsDeleted && _index.Remove(entry))
                 {
-                    SetValue(entry, null);
-                    _index.Remove(entry.Key);
+                    DropValue(entry);
                 }
             }
         }
 
+        _spareEntries = batch.TakeEntries();
         batch.Acknowledge();
     }
 

@@ -191,7 +191,7 @@ internal sealed partial class ShardStore
             }
 
             if (entry.Sequence == sequence && !entry.IsDeleted && entry.Batch is null && inputSet.Contains(entry.Segment)
-                && _index.TryGetValue(entry.Key, out KeyEntry? current) && current == entry)
+                && _index.Contains(entry))
             {
                 entry.Segment = target;
                 entry.Offset = offset;

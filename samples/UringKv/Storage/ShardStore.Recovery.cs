@@ -56,18 +56,18 @@ internal sealed partial class ShardStore
             _nextSegmentId = Math.Max(_nextSegmentId, id + 1);
         }
 
-        foreach (KeyEntry entry in _index.Values)
+        foreach (KeyEntry entry in _index.ToArray())
         {
             if (entry.IsDeleted)
             {
-                SetValue(entry, null);
-                _index.Remove(entry.Key);
+                DropValue(entry);
+                _index.Remove(entry);
             }
             else if (entry.Sequence < _flushSequence)
             {
                 entry.Segment.DeadBytes += entry.RecordSize;
-                SetValue(entry, null);
-                _index.Remove(entry.Key);
+                DropValue(entry);
+                _index.Remove(entry);
             }
         }
 
@@ -100,13 +100,14 @@ internal sealed partial class ShardStore
         if (entry is null)
         {
             entry = new KeyEntry(key.ToArray());
-            _index.Add(entry.Key, entry);
+            _index.Add(entry);
         }
         else if (!entry.IsDeleted)
         {
             entry.Segment.DeadBytes += entry.RecordSize;
         }
 
+        DropValue(entry);
         entry.Segment = segment;
         entry.Offset = offset;
         entry.RecordSize = size;
@@ -116,13 +117,15 @@ internal sealed partial class ShardStore
             segment.DeadBytes += size;
             entry.IsDeleted = true;
             entry.ValueLength = 0;
-            SetValue(entry, null);
         }
         else
         {
             entry.IsDeleted = false;
             entry.ValueLength = header.ValueLength;
-            SetValue(entry, KeepsValue(header.ValueLength) ? record[(LogRecord.HeaderSize + header.KeyLength)..].ToArray() : null);
+            if (KeepsValue(header.ValueLength))
+            {
+                StoreValue(entry, record[(LogRecord.HeaderSize + header.KeyLength)..]);
+            }
         }
     }
 }

@@ -18,9 +18,9 @@ namespace UringKv.Storage;
 /// </remarks>
 internal sealed partial class ShardStore
 {
-    private readonly Dictionary<byte[], KeyEntry> _index = new(KeyComparer.Instance);
-    private readonly Dictionary<byte[], KeyEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly KeyIndex _index = new();
     private readonly List<Segment> _segments = [];
+    private readonly ValueArena _values = new();
     private readonly StoreOptions _options;
     private readonly ILogger _logger;
     private readonly UringWorker _worker;
@@ -43,7 +43,6 @@ internal sealed partial class ShardStore
         _directory = System.IO.Path.Combine(options.Directory, $"shard-{shard:D2}");
         // An integer's text is at most 20 bytes: keeping those in memory lets INCR decide without a disk read.
         _inlineLimit = Math.Max(20, options.InlineValueLimit);
-        _lookup = _index.GetAlternateLookup<ReadOnlySpan<byte>>();
         Statistics = new ShardStatistics(shard);
     }
 
@@ -71,9 +70,10 @@ internal sealed partial class ShardStore
             return AfterAcknowledged(entry.Batch, Reply.Nil);
         }
 
-        if (entry.Value is byte[] value)
+        if (entry.ValueArray is not null)
         {
-            return AfterAcknowledged(entry.Batch, Reply.FromBulk(value));
+            // A copy: the slot may hold another value by the time the reply is written.
+            return AfterAcknowledged(entry.Batch, Reply.FromBulkCopy(entry.Value));
         }
 
         return ReadValueAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch);
@@ -145,7 +145,7 @@ internal sealed partial class ShardStore
         batch.Segment.DeadBytes += size; // a tombstone is never live data
         entry.Segment.DeadBytes += entry.RecordSize;
         entry.IsDeleted = true;
-        SetValue(entry, null);
+        DropValue(entry);
         entry.Segment = batch.Segment;
         entry.Offset = offset;
         entry.RecordSize = size;
@@ -193,7 +193,7 @@ internal sealed partial class ShardStore
         if (entry is { IsDeleted: false })
         {
             // Values longer than the inline limit are not in memory, and cannot be integers either.
-            if (entry.Value is not byte[] text || !RespParser.TryParseInt64(text, out current))
+            if (entry.ValueArray is null || !RespParser.TryParseInt64(entry.Value, out current))
             {
                 return AfterAcknowledged(entry.Batch, Reply.FromError("ERR value is not an integer or out of range"));
             }
@@ -228,7 +228,7 @@ internal sealed partial class ShardStore
 
         (CommitBatch batch, _, ulong sequence, int size) = Append(RecordType.Flush, default, default);
         batch.Segment.DeadBytes += size;
-        foreach (KeyEntry entry in _index.Values)
+        foreach (KeyEntry entry in _index.ToArray())
         {
             if (!entry.IsDeleted)
             {
@@ -236,9 +236,11 @@ internal sealed partial class ShardStore
             }
 
             entry.Batch = null; // its batch must not touch the index for it any more
+            entry.ValueArray = null; // its slot goes with the arena's slabs
         }
 
         _index.Clear();
+        _values.Clear();
         Statistics.ValueBytes = 0;
         _flushSequence = sequence;
         Statistics.Keys = 0;
@@ -260,13 +262,27 @@ internal sealed partial class ShardStore
         }
     }
 
-    private KeyEntry? Find(ReadOnlySpan<byte> key) => _lookup.TryGetValue(key, out KeyEntry? entry) ? entry : null;
+    private KeyEntry? Find(ReadOnlySpan<byte> key) => _index.Find(key);
 
-    // Every change of an entry's in-memory value goes through here, to keep the count the cache budget is held to.
-    private void SetValue(KeyEntry entry, byte[]? value)
+    // Every change of an entry's in-memory value goes through these two, to keep the count the cache budget is held
+    // to and to give the value's slot back. An entry's value in memory is ValueLength bytes long: it is dropped
+    // before ValueLength changes.
+    private void StoreValue(KeyEntry entry, ReadOnlySpan<byte> value)
     {
-        Statistics.ValueBytes += (value?.Length ?? 0) - (entry.Value?.Length ?? 0);
-        entry.Value = value;
+        DropValue(entry);
+        entry.ValueArray = _values.Store(value, out int offset);
+        entry.ValueOffset = offset;
+        Statistics.ValueBytes += value.Length;
+    }
+
+    private void DropValue(KeyEntry entry)
+    {
+        if (entry.ValueArray is byte[] array)
+        {
+            _values.Free(array, entry.ValueOffset, entry.ValueLength);
+            Statistics.ValueBytes -= entry.ValueLength;
+            entry.ValueArray = null;
+        }
     }
 
     // Whether a written value of this length stays in memory: always when small, else while the cache has room.
@@ -279,7 +295,7 @@ internal sealed partial class ShardStore
         if (entry is null)
         {
             entry = new KeyEntry(key.ToArray());
-            _index.Add(entry.Key, entry);
+            _index.Add(entry);
             Statistics.Keys++;
         }
         else if (entry.IsDeleted)
@@ -292,12 +308,13 @@ internal sealed partial class ShardStore
             entry.Segment.DeadBytes += entry.RecordSize;
         }
 
+        DropValue(entry);
         entry.Segment = batch.Segment;
         entry.Offset = offset;
         entry.RecordSize = size;
         entry.ValueLength = value.Length;
         entry.Sequence = sequence;
-        SetValue(entry, value.ToArray()); // until the record is written; kept after that when small or cached
+        StoreValue(entry, value); // until the record is written; kept after that when small or cached
         entry.Batch = batch;
         batch.Entries.Add(entry);
         return batch;
