@@ -76,7 +76,9 @@ internal sealed partial class ShardStore
             return AfterAcknowledged(entry.Batch, Reply.FromBulk(value));
         }
 
-        return ReadValueAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch);
+        return _options.DirectReads
+            ? ReadValueDirectAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch)
+            : ReadValueAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch);
     }
 
     public ValueTask<Reply> Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetCondition condition)
