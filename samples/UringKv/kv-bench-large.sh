@@ -139,8 +139,10 @@ start_large_server() {
     case "$name" in
         uringkv-w*)
             local w="${name#uringkv-w}"
+            w="${w%-buffered}"
             command=(dotnet samples/UringKv/bin/Release/net10.0/UringKv.dll --port "$port" --dir "$dir" --durability no
                 --workers "$w" --cache-mb $((cache_mb / w)))
+            [[ "$name" != *-buffered ]] && command+=(--direct-reads)
             ;;
         garnet)
             command=("$garnet" --bind 127.0.0.1 --port "$port" --storage-tier --logdir "$dir" --checkpointdir "$dir"
@@ -199,12 +201,21 @@ run_fio() { # round
 
 servers=()
 IFS=',' read -r -a worker_counts <<<"$workers"
-for w in "${worker_counts[@]}"; do [ "$w" != none ] && servers+=("uringkv-w$w"); done
+case "$direct_reads" in
+    yes) variants=("") ;;
+    no) variants=(-buffered) ;;
+    both) variants=("" -buffered) ;;
+    *) echo "kv-bench: --direct-reads must be yes, no or both" >&2; exit 2 ;;
+esac
+for w in "${worker_counts[@]}"; do
+    [ "$w" = none ] && continue
+    for v in "${variants[@]}"; do servers+=("uringkv-w$w$v"); done
+done
 [ "$with_garnet" -eq 1 ] && servers+=(garnet)
 
 echo "kv-bench --large: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) CPUs, data on $data_device"
 echo "kv-bench --large: memory cgroup v$cgroup_version below $cgroup_parent, limit ${memory_mb} MiB; data ${data_mb} MiB = $keys keys of $value_size bytes ($((data_mb / memory_mb))x the limit)"
-echo "kv-bench --large: UringKv --durability no --cache-mb $cache_mb in all (split over its shards); garnet-server --storage-tier --memory ${garnet_memory_mb}m --index ${garnet_index_mb}m --device-type RandomAccess $garnet_args"
+echo "kv-bench --large: UringKv --durability no --cache-mb $cache_mb in all (split over its shards), --direct-reads except -buffered; garnet-server --storage-tier --memory ${garnet_memory_mb}m --index ${garnet_index_mb}m --device-type RandomAccess $garnet_args"
 echo "kv-bench --large: redis-benchmark -t get -d $value_size -r $keys -n $requests -c $clients -P $pipeline; $rounds round(s); servers: ${servers[*]}"
 for round in $(seq 1 "$rounds"); do
     iops="$(run_fio "$round")"

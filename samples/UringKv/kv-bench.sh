@@ -16,12 +16,12 @@
 # storage tier (kv-bench-large.sh; needs root and a cgroup memory controller, v1 or v2, and fio):
 #   ./build.sh kv-bench --large [--memory-mb 256] [--data-mb 2048] [--rounds 3] [--requests 200000] [--clients 50]
 #                       [--pipeline 1] [--value-size 4096] [--workers 2,1] [--cache-mb M] [--no-garnet]
-#                       [--garnet-args "--minthreads 128 --miniothreads 128"] [--perf]
+#                       [--direct-reads yes|no|both] [--garnet-args "--minthreads 128 --miniothreads 128"] [--perf]
 # Each server runs in a memory cgroup of --memory-mb (page cache included), is loaded with every key once
 # (data-mb / value-size keys, named as redis-benchmark -r names them), has its files dropped from the page cache, then
 # answers redis-benchmark -t get on random keys. Both run without durability; UringKv keeps --cache-mb of values in
-# memory (default: a quarter of the limit, split over its shards), garnet-server gets the same as --memory and an
-# index for the keys. fio randread 4k runs once per round for the device's figure of the moment. Results, with what
+# memory (default: a quarter of the limit, split over its shards) and reads the others with O_DIRECT (--direct-reads
+# yes; no: buffered reads; both: each UringKv twice), garnet-server gets the same as --memory and an index for the keys. fio randread 4k runs once per round for the device's figure of the moment. Results, with what
 # each server read from the device per GET: artifacts/kv-bench-large/ (summary.md). --perf records each server's GET
 # phase with perf record -g (a diagnostic run: the figures of such a run include perf's cost).
 set -euo pipefail
@@ -48,6 +48,7 @@ data_mb=2048
 cache_mb=""
 garnet_args=""
 with_perf=0
+direct_reads=yes
 value_size=4096
 pipeline_set=0
 requests_set=0
@@ -60,6 +61,7 @@ while [ $# -gt 0 ]; do
         --value-size) value_size="$2"; shift 2 ;;
         --garnet-args) garnet_args="$2"; shift 2 ;;
         --perf) with_perf=1; shift ;;
+        --direct-reads) direct_reads="$2"; shift 2 ;;
         --requests) requests="$2"; requests_set=1; shift 2 ;;
         --clients) clients="$2"; shift 2 ;;
         --pipeline) pipeline="$2"; pipeline_set=1; shift 2 ;;
