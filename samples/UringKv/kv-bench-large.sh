@@ -120,6 +120,9 @@ device_reads() {
     if [ -r "/sys/class/block/$data_device/stat" ]; then awk '{ print $1, $3 }' "/sys/class/block/$data_device/stat"; else echo "0 0"; fi
 }
 
+# UringKv's own counters (INFO stats): values read from the log, gen0 collections, bytes allocated.
+uringkv_stats() { redis-cli -p "$1" info stats | tr -d '\r' | grep -E '^(disk_reads|gc_collections|total_allocated_bytes):' || true; }
+
 process_read_bytes() { awk '$1 == "read_bytes:" { print $2 }' "/proc/$1/io"; }
 
 cleanup() {
@@ -241,6 +244,7 @@ for round in $(seq 1 "$rounds"); do
         evict "$dir"
         cache_before="$(cgroup_stat total_cache file)"
         load="$(cut -d' ' -f1-3 /proc/loadavg)"
+        [[ "$name" == uringkv* ]] && uringkv_stats "$port" >"$run.stats-before"
         read_before="$(process_read_bytes "$server_pid")"
         device_before="$(device_reads)"
         perf_pid=""
@@ -256,6 +260,7 @@ for round in $(seq 1 "$rounds"); do
                 | grep -v '^$' | grep -E '^ +[0-9]' >"$run.perf.txt" || true
         fi
         read_after="$(process_read_bytes "$server_pid")"
+        [[ "$name" == uringkv* ]] && uringkv_stats "$port" >"$run.stats-after"
         device_after="$(device_reads)"
         load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
         # name round keys-loaded load-seconds value-length read-bytes device-reads device-sectors cache-before peak oom loadavg
