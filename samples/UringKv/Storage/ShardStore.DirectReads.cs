@@ -68,7 +68,8 @@ internal sealed partial class ShardStore
             : await AfterAcknowledged(batch, Reply.FromBulk(value));
     }
 
-    // The segment's O_DIRECT descriptor, opened at its first read; null where the file system refuses O_DIRECT.
+    // The segment's O_DIRECT descriptor, opened at its first read; null where the file system refuses O_DIRECT, or
+    // while the open fails (out of descriptors, say): the buffered descriptor serves the read then.
     private UringFile? DirectFileOf(Segment segment)
     {
         if (segment.DirectFile is null && !segment.DirectRefused)
@@ -81,6 +82,10 @@ internal sealed partial class ShardStore
             catch (NotSupportedException)
             {
                 segment.DirectRefused = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.ReadFailed(_logger, Shard, e);
             }
         }
 
