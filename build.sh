@@ -7,7 +7,8 @@
 #                             artifacts/packages/; e.g. ./build.sh pack -p:VersionSuffix=beta.1
 #   ./build.sh aot            publishes test/UringScheduler.AotSmoke with native AOT (needs clang) and runs it
 #   ./build.sh kv [args]      runs the UringKv sample (RESP key-value service), see docs/storage-service.md
-#   ./build.sh kv-bench [args] redis-benchmark against UringKv, redis-server and garnet-server, interleaved rounds (installs what is missing)
+#   ./build.sh kv-bench [args] redis-benchmark against UringKv, redis-server and garnet-server, interleaved rounds (installs what is missing);
+#                             --large: GET of 4 KiB values from a data set 8x a memory cgroup's limit, against garnet-server's storage tier
 #   ./build.sh soak [--duration S] [--backend auto|iouring|fallback] [--json PATH]
 #                             Release build, then uring-soak: every kind of operation at once, every outcome checked;
 #                             non-zero exit on a mismatch, an unexpected error or a leak (see docs/reliability.md)

@@ -11,6 +11,19 @@
 # Installs redis-tools (redis-benchmark) and redis-server with apt-get when they are missing, and garnet-server with
 # `dotnet tool install` into artifacts/tools/garnet. Servers listen on 127.0.0.1 only and keep their data in a temporary
 # folder that is removed at the end. Results: artifacts/kv-bench/ (one CSV per run, summary.md with the medians).
+#
+# --large: GET of values from a data set larger than the servers' memory, UringKv against garnet-server with its
+# storage tier (kv-bench-large.sh; needs root and a cgroup memory controller, v1 or v2, and fio):
+#   ./build.sh kv-bench --large [--memory-mb 256] [--data-mb 2048] [--rounds 3] [--requests 200000] [--clients 50]
+#                       [--pipeline 1] [--value-size 4096] [--workers 2,1] [--cache-mb M] [--no-garnet]
+#                       [--direct-reads yes|no|both] [--garnet-args "--minthreads 128 --miniothreads 128"] [--perf]
+# Each server runs in a memory cgroup of --memory-mb (page cache included), is loaded with every key once
+# (data-mb / value-size keys, named as redis-benchmark -r names them), has its files dropped from the page cache, then
+# answers redis-benchmark -t get on random keys. Both run without durability; UringKv keeps --cache-mb of values in
+# memory (default: a quarter of the limit, split over its shards) and reads the others with O_DIRECT (--direct-reads
+# yes; no: buffered reads; both: each UringKv twice), garnet-server gets the same as --memory and an index for the keys. fio randread 4k runs once per round for the device's figure of the moment. Results, with what
+# each server read from the device per GET: artifacts/kv-bench-large/ (summary.md). --perf records each server's GET
+# phase with perf record -g (a diagnostic run: the figures of such a run include perf's cost).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,11 +42,29 @@ with_redis=1
 with_garnet=1
 garnet_version=2.2.8
 garnet_durable_requests=100000
+large=0
+memory_mb=256
+data_mb=2048
+cache_mb=""
+garnet_args=""
+with_perf=0
+direct_reads=yes
+value_size=4096
+pipeline_set=0
+requests_set=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --requests) requests="$2"; shift 2 ;;
+        --large) large=1; shift ;;
+        --memory-mb) memory_mb="$2"; shift 2 ;;
+        --data-mb) data_mb="$2"; shift 2 ;;
+        --cache-mb) cache_mb="$2"; shift 2 ;;
+        --value-size) value_size="$2"; shift 2 ;;
+        --garnet-args) garnet_args="$2"; shift 2 ;;
+        --perf) with_perf=1; shift ;;
+        --direct-reads) direct_reads="$2"; shift 2 ;;
+        --requests) requests="$2"; requests_set=1; shift 2 ;;
         --clients) clients="$2"; shift 2 ;;
-        --pipeline) pipeline="$2"; shift 2 ;;
+        --pipeline) pipeline="$2"; pipeline_set=1; shift 2 ;;
         --keyspace) keyspace="$2"; shift 2 ;;
         --size) size="$2"; shift 2 ;;
         --tests) tests="$2"; shift 2 ;;
@@ -53,6 +84,7 @@ case "$durability" in
     *) echo "kv-bench: --durability must be always, everysec, no or both" >&2; exit 2 ;;
 esac
 
+[ "$large" -eq 1 ] && with_redis=0
 need=()
 command -v redis-benchmark >/dev/null 2>&1 || need+=(redis-tools)
 [ "$with_redis" -eq 1 ] && ! command -v redis-server >/dev/null 2>&1 && need+=(redis-server)
@@ -74,6 +106,7 @@ fi
 
 dotnet build samples/UringKv/UringKv.csproj -c Release -nologo -v:quiet -clp:NoSummary >/dev/null
 out="artifacts/kv-bench"
+[ "$large" -eq 1 ] && out="artifacts/kv-bench-large"
 rm -rf "$out"
 mkdir -p "$out"
 data="$(mktemp -d /tmp/kv-bench.XXXXXX)"
@@ -104,6 +137,12 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
 }
+
+if [ "$large" -eq 1 ]; then
+    # shellcheck source=kv-bench-large.sh
+    source "$root/samples/UringKv/kv-bench-large.sh"
+    exit 0
+fi
 
 # Starts one server (name mode port dir) in the background; sets server_pid.
 start_server() {

@@ -16,9 +16,10 @@ internal sealed class StoreHarness : IAsyncDisposable
     /// <param name="valueCacheBytes">
     /// The value cache; none by default, so that storage tests read values back from the log they are about.
     /// </param>
-    public StoreHarness(string directory, long segmentSize = 64L * 1024 * 1024, long valueCacheBytes = 0)
+    /// <param name="directReads">Values not in memory are read with O_DIRECT.</param>
+    public StoreHarness(string directory, long segmentSize = 64L * 1024 * 1024, long valueCacheBytes = 0, bool directReads = false)
     {
-        _options = new StoreOptions { Directory = directory, SegmentSize = segmentSize, CompactionInterval = TimeSpan.Zero, ValueCacheBytes = valueCacheBytes };
+        _options = new StoreOptions { Directory = directory, SegmentSize = segmentSize, CompactionInterval = TimeSpan.Zero, ValueCacheBytes = valueCacheBytes, DirectReads = directReads };
     }
 
     public ShardStore? Store { get; private set; }

@@ -24,6 +24,9 @@ internal sealed class KvOptions
     /// <summary>Memory per shard for values kept beside their keys (<c>--cache-mb</c>; 0: only small values).</summary>
     public long ValueCacheBytes { get; set; } = 128L * 1024 * 1024;
 
+    /// <summary>Values not in memory are read with O_DIRECT (<c>--direct-reads</c>).</summary>
+    public bool DirectReads { get; set; }
+
     public StoreOptions ToStoreOptions() => new()
     {
         Directory = System.IO.Path.GetFullPath(Directory),
@@ -31,6 +34,7 @@ internal sealed class KvOptions
         SegmentSize = SegmentSize,
         CompactionInterval = CompactionInterval,
         ValueCacheBytes = ValueCacheBytes,
+        DirectReads = DirectReads,
     };
 
     public string DurabilityName => Durability switch
@@ -40,7 +44,7 @@ internal sealed class KvOptions
         _ => "no",
     };
 
-    /// <summary>Parses <c>--bind --port --dir --workers --durability</c> (and <c>--segment-mb</c>, <c>--compaction-seconds</c>, <c>--cache-mb</c>).</summary>
+    /// <summary>Parses <c>--bind --port --dir --workers --durability</c> (and <c>--segment-mb</c>, <c>--compaction-seconds</c>, <c>--cache-mb</c>, <c>--direct-reads</c>).</summary>
     public static KvOptions Parse(string[] args)
     {
         var options = new KvOptions();
@@ -76,6 +80,9 @@ internal sealed class KvOptions
                     break;
                 case "--compaction-seconds":
                     options.CompactionInterval = TimeSpan.FromSeconds(ParseInt(name, Value(), 0, 86400));
+                    break;
+                case "--direct-reads":
+                    options.DirectReads = true;
                     break;
                 case "--cache-mb":
                     options.ValueCacheBytes = ParseInt(name, Value(), 0, 1024 * 1024) * 1024L * 1024;

@@ -82,6 +82,19 @@ internal static class LogRecord
     /// <summary>Whether the whole record (header included) matches its checksum.</summary>
     public static bool IsIntact(ReadOnlySpan<byte> record, uint checksum) =>
         Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, record[4..]) == checksum;
+
+    /// <summary>
+    /// Whether <paramref name="record"/> is a whole, intact <see cref="RecordType.Put"/> record of
+    /// <paramref name="recordSize"/> bytes for <paramref name="key"/>: what a value read back must be before it is served.
+    /// </summary>
+    public static bool IsPutOf(ReadOnlySpan<byte> record, int recordSize, ReadOnlySpan<byte> key) =>
+        TryReadHeader(record, out RecordHeader header) && header.Type == RecordType.Put
+        && header.RecordSize == recordSize && record.Length >= recordSize && IsIntact(record[..recordSize], header.Checksum)
+        && record.Slice(HeaderSize, header.KeyLength).SequenceEqual(key);
+
+    /// <summary>The value of a record that <see cref="IsPutOf"/> accepted.</summary>
+    public static ReadOnlySpan<byte> ValueOf(ReadOnlySpan<byte> record, int recordSize, int keyLength) =>
+        record[(HeaderSize + keyLength)..recordSize];
 }
 
 /// <summary>A decoded record header.</summary>

@@ -12,6 +12,12 @@ internal sealed class Segment(int id, string path)
     /// <summary>Open once the first batch was written (or at recovery).</summary>
     public UringFile? File { get; set; }
 
+    /// <summary>A second descriptor with <c>O_DIRECT</c>, for value reads (<c>--direct-reads</c>); opened at the first.</summary>
+    public UringFile? DirectFile { get; set; }
+
+    /// <summary>The file system refused <c>O_DIRECT</c>: values are read through <see cref="File"/>.</summary>
+    public bool DirectRefused { get; set; }
+
     /// <summary>Bytes appended, written or not.</summary>
     public long Length { get; set; }
 

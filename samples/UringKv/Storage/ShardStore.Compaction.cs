@@ -248,6 +248,7 @@ internal sealed partial class ShardStore
     {
         try
         {
+            CloseDirectFile(segment);
             if (segment.File is not null)
             {
                 await segment.File.DisposeAsync();

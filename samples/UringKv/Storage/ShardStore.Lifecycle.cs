@@ -65,6 +65,7 @@ internal sealed partial class ShardStore
         _closed = true;
         foreach (Segment segment in _segments)
         {
+            CloseDirectFile(segment);
             if (segment.File is null)
             {
                 continue;

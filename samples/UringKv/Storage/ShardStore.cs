@@ -76,7 +76,9 @@ internal sealed partial class ShardStore
             return AfterAcknowledged(entry.Batch, Reply.FromBulkCopy(entry.Value));
         }
 
-        return ReadValueAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch);
+        return _options.DirectReads
+            ? ReadValueDirectAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch)
+            : ReadValueAsync(entry.Segment, entry.Offset, entry.RecordSize, entry.Key, entry.Batch);
     }
 
     public ValueTask<Reply> Set(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, SetCondition condition)
@@ -325,7 +327,7 @@ internal sealed partial class ShardStore
         // The segment cannot be deleted while a read uses it (compaction waits for its readers).
         segment.Readers++;
         byte[] record = System.Buffers.ArrayPool<byte>.Shared.Rent(recordSize);
-        byte[] value;
+        Reply value;
         try
         {
             int read = 0;
@@ -341,14 +343,12 @@ internal sealed partial class ShardStore
             }
 
             ReadOnlySpan<byte> bytes = record.AsSpan(0, recordSize);
-            if (!LogRecord.TryReadHeader(bytes, out RecordHeader header) || header.Type != RecordType.Put
-                || header.RecordSize != recordSize || !LogRecord.IsIntact(bytes, header.Checksum)
-                || !bytes.Slice(LogRecord.HeaderSize, header.KeyLength).SequenceEqual(key))
+            if (!LogRecord.IsPutOf(bytes, recordSize, key))
             {
                 throw new InvalidDataException($"the record at {segment.Path}:{offset} does not match its checksum or key");
             }
 
-            value = bytes[(LogRecord.HeaderSize + key.Length)..].ToArray();
+            value = Reply.FromBulkCopy(LogRecord.ValueOf(bytes, recordSize, key.Length));
             Statistics.DiskReads++;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
@@ -362,7 +362,7 @@ internal sealed partial class ShardStore
             ReleaseReader(segment);
         }
 
-        return await AfterAcknowledged(batch, Reply.FromBulk(value));
+        return await AfterAcknowledged(batch, value);
     }
 
     /// <summary>The reply, once <paramref name="batch"/> (when there is one in flight) is acknowledged.</summary>

@@ -25,4 +25,10 @@ internal sealed class StoreOptions
     /// without reading the log. Past it, newly written values are read back from the log when asked for.
     /// </summary>
     public long ValueCacheBytes { get; init; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Values not in memory are read with <c>O_DIRECT</c> (a second descriptor per segment), past the page cache: for
+    /// data sets larger than the memory the server may use. Where the file system refuses it, reads stay buffered.
+    /// </summary>
+    public bool DirectReads { get; init; }
 }
