@@ -42,15 +42,8 @@ internal sealed partial class ShardStore
             int read = await file.ReadAsync(buffer, start);
             if (read >= skip + recordSize)
             {
-                ReadOnlySpan<byte> bytes = buffer.Span.Slice(skip, recordSize);
-                if (!LogRecord.IsPutOf(bytes, recordSize, key))
-                {
-                    throw new InvalidDataException($"the record at {segment.Path}:{offset} does not match its checksum or key");
-                }
-
                 // Copied out before the buffer goes back to the pool, below.
-                value = Reply.FromBulkCopy(LogRecord.ValueOf(bytes, recordSize, key.Length));
-                Statistics.DiskReads++;
+                value = ValueReplyOf(buffer.Span.Slice(skip, recordSize), segment, offset, recordSize, key);
             }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)

@@ -342,14 +342,7 @@ internal sealed partial class ShardStore
                 read += n;
             }
 
-            ReadOnlySpan<byte> bytes = record.AsSpan(0, recordSize);
-            if (!LogRecord.IsPutOf(bytes, recordSize, key))
-            {
-                throw new InvalidDataException($"the record at {segment.Path}:{offset} does not match its checksum or key");
-            }
-
-            value = Reply.FromBulkCopy(LogRecord.ValueOf(bytes, recordSize, key.Length));
-            Statistics.DiskReads++;
+            value = ValueReplyOf(record.AsSpan(0, recordSize), segment, offset, recordSize, key);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
@@ -363,6 +356,19 @@ internal sealed partial class ShardStore
         }
 
         return await AfterAcknowledged(batch, value);
+    }
+
+    // The value of a record read back, copied into a pooled reply: served only if it is the whole, intact record of
+    // this key.
+    private Reply ValueReplyOf(ReadOnlySpan<byte> record, Segment segment, long offset, int recordSize, byte[] key)
+    {
+        if (!LogRecord.IsPutOf(record, recordSize, key))
+        {
+            throw new InvalidDataException($"the record at {segment.Path}:{offset} does not match its checksum or key");
+        }
+
+        Statistics.DiskReads++;
+        return Reply.FromBulkCopy(LogRecord.ValueOf(record, recordSize, key.Length));
     }
 
     /// <summary>The reply, once <paramref name="batch"/> (when there is one in flight) is acknowledged.</summary>
